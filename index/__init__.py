@@ -1,0 +1,1 @@
+"""Reading articles, chunking, embedding, storing and searching them."""

@@ -1,0 +1,203 @@
+"""Building an index from a corpus folder, incrementally.
+
+Articles whose text is unchanged keep their chunks and vectors from the current index;
+only new or changed articles are embedded, and removed ones are dropped. An unchanged
+corpus writes nothing. The new version is switched in atomically by ``StoredIndex.save``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import TIKTOKEN_ENCODING, Chunker
+from index.corpus import Skipped, read_corpus
+from index.embedding import Embedder
+from index.store import ChunkRef, FaissSpec, Manifest, StoredIndex, build_lock, new_faiss_index
+from index.types import Article
+from newsdesk.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+
+CHUNKER_VERSION = 1
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did, for the one-line summary."""
+
+    articles: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    version: str = ""
+    written: bool = False
+    note: str = ""  # why the previous index could not be reused, if it could not
+
+    def summary(self) -> str:
+        action = f"wrote {self.version}" if self.written else "index unchanged"
+        return (
+            f"{self.articles} articles, {self.chunks} chunks, {self.embedded} embedded, "
+            f"{self.reused} reused, {self.removed} removed, {len(self.skipped)} skipped, "
+            f"{self.seconds:.1f} s ({action})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    faiss: FaissSpec = field(default_factory=FaissSpec)
+    max_article_chars: int = 2_000_000
+    encode_batch: int = 256
+
+
+def chunking_spec(options: BuildOptions, embedder: Embedder) -> dict[str, object]:
+    return {
+        "tokens": options.chunk_tokens,
+        "overlap": options.chunk_overlap,
+        "encoding": TIKTOKEN_ENCODING,
+        "model_limit": embedder.max_tokens,
+        "chunker_version": CHUNKER_VERSION,
+    }
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    options: BuildOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the index at ``index_dir`` up to date with ``corpus_dir``."""
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    report = BuildReport()
+    with build_lock(index_dir):
+        reading = read_corpus(corpus_dir, max_article_chars=options.max_article_chars)
+        report.skipped = reading.skipped
+        spec = chunking_spec(options, embedder)
+        previous, report.note = _previous(index_dir, embedder, spec)
+        reusable = previous.article_vectors() if previous else {}
+
+        chunker = Chunker(
+            options.chunk_tokens,
+            options.chunk_overlap,
+            model_count=embedder.count_tokens,
+            model_limit=embedder.max_tokens,
+        )
+        per_article: list[tuple[list[ChunkRef], np.ndarray | None]] = []
+        pending: list[tuple[int, str]] = []  # (slot in per_article's chunk list, text)
+        for article in reading.articles:
+            old = previous.articles.get(article.id) if previous else None
+            if (
+                old is not None
+                and old.content_hash == article.content_hash
+                and article.id in reusable
+            ):
+                refs, vectors = reusable[article.id]
+                per_article.append((refs, vectors))
+                report.reused += len(refs)
+                continue
+            chunks = chunker.chunk(article)
+            per_article.append(([ChunkRef(c.article_id, c.start, c.end) for c in chunks], None))
+            pending.extend((len(per_article) - 1, c.text) for c in chunks)
+
+        new_vectors = _encode(embedder, [t for _, t in pending], options.encode_batch, progress)
+        report.embedded = len(pending)
+        report.articles = len(reading.articles)
+        report.removed = (
+            len(set(previous.articles) - {a.id for a in reading.articles}) if previous else 0
+        )
+
+        refs_all: list[ChunkRef] = []
+        blocks: list[np.ndarray] = []
+        cursor = 0
+        for refs, vectors in per_article:
+            if vectors is None:
+                vectors = new_vectors[cursor : cursor + len(refs)]
+                cursor += len(refs)
+            refs_all.extend(refs)
+            blocks.append(vectors.reshape(len(refs), embedder.dimension))
+        report.chunks = len(refs_all)
+
+        articles = {a.id: a for a in reading.articles}
+        manifest = Manifest(
+            model=embedder.name,
+            dimension=embedder.dimension,
+            chunking=spec,
+            faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
+            articles={a.id: a.content_hash for a in reading.articles},
+        )
+        if previous and _same(previous, manifest, articles, refs_all):
+            report.version = previous.version
+        else:
+            index = new_faiss_index(embedder.dimension, options.faiss)
+            if refs_all:
+                index.add(np.vstack(blocks).astype(np.float32, copy=False))
+            stored = StoredIndex(manifest, articles, refs_all, index)
+            report.version = stored.save(index_dir)
+            report.written = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous(
+    index_dir: Path, embedder: Embedder, spec: dict[str, object]
+) -> tuple[StoredIndex | None, str]:
+    """The current index if its vectors can be reused, else None and the reason."""
+    try:
+        previous = StoredIndex.load(index_dir)
+    except IndexMissingError:
+        return None, ""
+    except (IndexCorruptError, IndexMismatchError) as exc:
+        return None, f"previous index not reused: {exc}"
+    if (
+        previous.manifest.model != embedder.name
+        or previous.manifest.dimension != embedder.dimension
+    ):
+        return (
+            None,
+            f"previous index used model {previous.manifest.model!r}: re-embedding everything",
+        )
+    if previous.manifest.chunking != spec:
+        # Keep the articles to count removals, but reuse no vectors.
+        previous.chunks = []
+        return previous, "chunk settings changed: re-embedding everything"
+    return previous, ""
+
+
+def _same(
+    previous: StoredIndex, manifest: Manifest, articles: dict[str, Article], refs: list[ChunkRef]
+) -> bool:
+    old = previous.manifest
+    return (
+        old.model == manifest.model
+        and old.chunking == manifest.chunking
+        and old.faiss == manifest.faiss
+        and previous.articles == articles
+        and previous.chunks == refs
+    )
+
+
+def _encode(
+    embedder: Embedder, texts: list[str], batch: int, progress: Progress | None
+) -> np.ndarray:
+    """Encode in batches, longest first so each batch pads little, in the original order."""
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    if progress:
+        progress(0, len(texts))
+    for start in range(0, len(order), batch):
+        rows = order[start : start + batch]
+        out[rows] = embedder.encode([texts[i] for i in rows])
+        if progress:
+            progress(min(start + batch, len(texts)), len(texts))
+    return out

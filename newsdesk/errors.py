@@ -1,0 +1,50 @@
+"""Domain errors: each carries a one-line message that names the problem and the fix.
+
+The CLI prints ``str(error)`` and exits with ``error.exit_code``; nothing here is a bug.
+"""
+
+
+class NewsdeskError(Exception):
+    """Base for every error a user can cause and fix."""
+
+    exit_code = 1
+
+
+class ConfigError(NewsdeskError):
+    """A setting or command-line value is invalid."""
+
+    exit_code = 2
+
+
+class CorpusError(NewsdeskError):
+    """The corpus folder cannot be read as a whole (single bad files are skipped, not raised)."""
+
+
+class IndexMissingError(NewsdeskError):
+    """No index exists at the given folder."""
+
+
+class IndexMismatchError(NewsdeskError):
+    """The index was built with another model, dimension or format."""
+
+
+class IndexCorruptError(NewsdeskError):
+    """An index file is missing, truncated or altered."""
+
+
+class IndexBusyError(NewsdeskError):
+    """Another build holds the index lock."""
+
+
+class IndexWriteError(NewsdeskError):
+    """Writing a new index failed (disk full, I/O error); the previous index is untouched."""
+
+
+class ModelLoadError(NewsdeskError):
+    """The embedding model could not be loaded offline."""
+
+
+class QueryError(NewsdeskError):
+    """The question cannot be searched (empty, for instance)."""
+
+    exit_code = 2
