@@ -3,8 +3,9 @@
 Formats, found recursively: ``.txt`` and ``.md`` (optional YAML front matter), ``.json`` (an
 article or a list of them) and ``.jsonl`` (one article a line), the last two also ``.gz``.
 Bad files and records are reported as ``Skipped`` and the rest is read; nothing here raises
-for a single bad file. Only regular files inside the folder are opened: symlinks leading
-out, FIFOs, devices and sockets are skipped without being opened.
+for a single bad file. Only regular files inside the folder are opened: symlinks (a target
+inside the folder is read under its own name), FIFOs, devices and sockets are skipped
+without being opened.
 """
 
 from __future__ import annotations
@@ -116,11 +117,12 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
             try:
                 st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode):
-                    target = path.resolve()
-                    if not target.is_relative_to(root):
-                        skipped.append(Skipped(rel, "symlink to a file outside the corpus"))
-                        continue
-                    st = os.stat(path)
+                    inside = path.resolve().is_relative_to(root)
+                    reason = "symlink within the corpus (its target is read directly)"
+                    skipped.append(
+                        Skipped(rel, reason if inside else "symlink to a file outside the corpus")
+                    )
+                    continue
             except (OSError, RuntimeError) as exc:
                 skipped.append(Skipped(rel, f"cannot be read ({_os_reason(exc)})"))
                 continue

@@ -51,9 +51,11 @@ _EXACT = {
 _PATTERNS = [
     # Newsletter and subscription pitches.
     re.compile(
-        r"(?i)(?=.*\b(sign(ing)? up|subscribe|subscriber|newsletter)\b)"
-        r"(?=.*\b(here|inbox|now|today|free|daily|weekly|updates)\b)"
+        r"(?i)(?=.*\b(newsletter|inbox|text message alerts|subscriber)\b)"
+        r"(?=.*\b(sign(ing)? up|subscribe|get|delivered|receive|here)\b)"
     ),
+    re.compile(r"(?i)^support local journalism\b"),
+    re.compile(r"(?i)^subscribe to \S+( today)?\.?$"),
     # Video player and ad-feedback widgets.
     re.compile(r"(?i)^video ad feedback\b"),
     re.compile(r"(?i)\bhow relevant is this ad\b"),

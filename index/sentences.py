@@ -18,11 +18,14 @@ _ABBREVIATIONS = frozenset(
     mr mrs ms dr prof sr jr st sen rep gov gen col lt sgt capt cmdr adm maj cpl pvt rev hon
     pres supt det insp atty amb
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-    no nos vol vols fig figs p pp ed eds approx est inc corp co ltd llc bros dept univ assn
+    ed eds approx est inc corp co ltd llc bros dept univ assn
     mt ft ave blvd rd hwy
     vs v etc al e.g i.e a.m p.m u.s u.k u.n e.u d.c
     """.split()
 )
+
+# Abbreviations only before a number: "No. 5", "Vol. 2" (but "“No.” He left.").
+_NUMBER_ABBREVIATIONS = frozenset("no nos vol vols fig figs p pp art sec".split())
 
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -83,6 +86,9 @@ def _is_abbreviation(text: str, dot: int, floor: int) -> bool:
     word = match.group(1).lower().rstrip(".")
     if word in _ABBREVIATIONS:
         return True
+    if word in _NUMBER_ABBREVIATIONS:
+        following = text[dot + 1 : dot + 3].strip()
+        return following[:1].isdigit()
     # A lone capital is an initial ("John F. Kennedy"), unless it ends a sentence.
     return len(word) == 1 and match.group(1).isupper()
 

@@ -1,0 +1,59 @@
+"""Shared fixtures: the seed corpus, the real packaged model (loaded once) and its index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildOptions, build_index
+from index.embedding import Embedder, load_embedder
+from index.retriever import Retriever
+from index.store import StoredIndex
+from newsdesk.settings import DEFAULT_MODEL
+from tests.fakes import HashEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    return load_embedder(DEFAULT_MODEL)
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def seed_corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Path:
+    """The seed corpus indexed with the real model (built once per test session)."""
+    folder = tmp_path_factory.mktemp("seed") / "index"
+    build_index(SEED_CORPUS, folder, real_embedder, BuildOptions())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_retriever(seed_index: Path, real_embedder: Embedder) -> Retriever:
+    return Retriever(StoredIndex.load(seed_index), real_embedder)
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    """Create ``path`` (and its folders) with ``content``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

@@ -1,0 +1,92 @@
+"""Incremental builds: only new or changed articles are embedded; removed ones are dropped."""
+
+from __future__ import annotations
+
+from index.builder import BuildOptions, build_index
+from index.store import StoredIndex
+from tests.conftest import write
+from tests.fakes import HashEmbedder
+
+
+def test_first_build_embeds_every_chunk_and_reports_skips(tmp_path, seed_corpus, fake_embedder):
+    write(seed_corpus / "empty.txt", "")
+    report = build_index(seed_corpus, tmp_path / "index", fake_embedder)
+    assert report.written and report.articles == 2
+    assert report.embedded == report.chunks == fake_embedder.embedded > 0
+    assert [str(s) for s in report.skipped] == ["empty.txt: empty file"]
+    assert "2 articles" in report.summary() and "1 skipped" in report.summary()
+
+
+def test_an_unchanged_corpus_embeds_nothing_and_writes_nothing(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    version = StoredIndex.load(tmp_path / "index").version
+    again = HashEmbedder()
+    report = build_index(seed_corpus, tmp_path / "index", again)
+    assert again.embedded == 0 and report.embedded == 0
+    assert not report.written and report.version == version
+    assert "index unchanged" in report.summary()
+
+
+def test_a_changed_article_re_embeds_only_itself(tmp_path, seed_corpus):
+    first = build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    path = seed_corpus / "004_6d7dcd92801b1fc8.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    embedder = HashEmbedder()
+    report = build_index(seed_corpus, tmp_path / "index", embedder)
+    index = StoredIndex.load(tmp_path / "index")
+    changed = [c for c in index.chunks if c.article_id == "004_6d7dcd92801b1fc8"]
+    assert embedder.embedded == report.embedded == len(changed)
+    assert report.reused == report.chunks - len(changed)
+    assert 0 < report.reused < first.chunks
+    assert index.chunk_text(index.chunks.index(changed[-1])).endswith("A new closing line.")
+
+
+def test_reused_vectors_are_identical_to_fresh_ones(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "a", HashEmbedder())
+    write(seed_corpus / "z.txt", "Zed\n\nAn extra article about dams.")
+    build_index(seed_corpus, tmp_path / "a", HashEmbedder())
+    build_index(seed_corpus, tmp_path / "b", HashEmbedder())
+    incremental, fresh = StoredIndex.load(tmp_path / "a"), StoredIndex.load(tmp_path / "b")
+    assert incremental.chunks == fresh.chunks
+    n = len(fresh.chunks)
+    assert (incremental.vectors.reconstruct_n(0, n) == fresh.vectors.reconstruct_n(0, n)).all()
+
+
+def test_removed_articles_are_dropped(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    (seed_corpus / "000_c0181eb0cece6f71.txt").unlink()
+    report = build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    assert report.removed == 1 and report.embedded == 0
+    assert set(StoredIndex.load(tmp_path / "index").articles) == {"004_6d7dcd92801b1fc8"}
+
+
+def test_changed_chunk_settings_or_model_re_embed_everything(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    smaller = HashEmbedder()
+    report = build_index(seed_corpus, tmp_path / "index", smaller, BuildOptions(chunk_tokens=80))
+    assert smaller.embedded == report.chunks and "chunk settings changed" in report.note
+    other = HashEmbedder(name="test/other-model")
+    report = build_index(seed_corpus, tmp_path / "index", other, BuildOptions(chunk_tokens=80))
+    assert other.embedded == report.chunks and "test/hash-embedder" in report.note
+    assert StoredIndex.load(tmp_path / "index").manifest.model == "test/other-model"
+
+
+def test_a_damaged_index_is_rebuilt_from_scratch(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    (tmp_path / "index" / "CURRENT").write_text("broken")
+    embedder = HashEmbedder()
+    report = build_index(seed_corpus, tmp_path / "index", embedder)
+    assert report.written and embedder.embedded == report.chunks
+    assert "not reused" in report.note
+    StoredIndex.load(tmp_path / "index")
+
+
+def test_hnsw_index_is_selectable(tmp_path, seed_corpus):
+    from index.store import FaissSpec
+
+    build_index(
+        seed_corpus, tmp_path / "index", HashEmbedder(), BuildOptions(faiss=FaissSpec("hnsw"))
+    )
+    index = StoredIndex.load(tmp_path / "index")
+    assert "HNSW" in type(index.vectors).__name__
+    assert index.manifest.faiss["kind"] == "hnsw"

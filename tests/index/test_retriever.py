@@ -1,0 +1,73 @@
+"""Retrieval with the real packaged model on the seed articles."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from index.retriever import clean_query
+from newsdesk.errors import QueryError
+
+FARS = "neither Iran nor Russian Federation has confirmed"
+RIA = "no information of Russian missiles crashing on Iranian territory"
+FIRST = "000_c0181eb0cece6f71"
+SECOND = "004_6d7dcd92801b1fc8"
+
+
+def find(passages, phrase):
+    return [p for p in passages if phrase in p.text]
+
+
+def test_did_iran_confirm_the_crash_finds_both_iranian_statements(seed_retriever):
+    passages = seed_retriever.search("did Iran confirm the crash?", 5)
+    assert len(passages) == 5
+    for phrase in (FARS, RIA):
+        hits = find(passages, phrase)
+        assert hits, f"{phrase!r} not in the top 5"
+        assert hits[0].article.path == "000_c0181eb0cece6f71.txt"
+        assert hits[0].article.title.startswith("Russian Federation Denies")
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "article"),
+    [
+        (
+            "What did Russia say on Facebook about CNN?",
+            "they retorted on their Facebook page",
+            SECOND,
+        ),
+        ("How many missiles did the four ships fire?", "26", FIRST),
+        ("What did Ashton Carter warn Russia about?", "suffer casualties", SECOND),
+        ("Who is the head of the Syrian Observatory?", "Rami Abdulrahman", FIRST),
+    ],
+)
+def test_seed_questions_find_their_passage_in_the_top_three(
+    seed_retriever, question, phrase, article
+):
+    passages = seed_retriever.search(question, 3)
+    assert any(phrase in p.text and p.article.id == article for p in passages)
+
+
+def test_passages_are_ranked_spans_of_their_articles(seed_retriever):
+    passages = seed_retriever.search("Russian missiles Iran", 4)
+    assert [p.rank for p in passages] == [1, 2, 3, 4]
+    assert all(a.score >= b.score for a, b in itertools.pairwise(passages))
+    for p in passages:
+        assert p.article.text[p.char_start : p.char_end] == p.text
+        assert p.index_version
+
+
+def test_k_larger_than_the_index_returns_everything(seed_retriever):
+    assert len(seed_retriever.search("missiles", 1000)) == len(seed_retriever.index.chunks)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\u200b\u200b", "\x00\x07"])
+def test_empty_questions_are_refused(seed_retriever, query):
+    with pytest.raises(QueryError, match="empty"):
+        seed_retriever.search(query, 3)
+
+
+def test_very_long_questions_are_capped():
+    assert len(clean_query("word " * 10_000, 1000)) == 1000
+    assert clean_query("a\u200bb\tc\n", 100) == "ab c"

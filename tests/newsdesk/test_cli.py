@@ -1,0 +1,132 @@
+"""The newsdesk command: JSON shapes, summaries, and one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsdesk.cli import main
+from tests.conftest import ROOT, write
+
+FAKE = "py:tests.fakes:hash_embedder"
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, with settings only from ``env``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_query_json_has_the_documented_shape(seed_index, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code = main(
+        ["query", "did Iran confirm the crash?", "-k", "3", "--json", "--index", str(seed_index)]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query"] == "did Iran confirm the crash?"
+    assert len(data["passages"]) == 3
+    first = data["passages"][0]
+    assert set(first) == {"rank", "score", "text", "char_start", "char_end", "article"}
+    assert set(first["article"]) == {"id", "title", "source", "author", "published", "url", "path"}
+
+
+def test_readable_query_output_shows_rank_score_title_and_passage(seed_index, capsys):
+    assert main(["query", "did Iran confirm the crash?", "--index", str(seed_index)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. [0.")
+    assert "Russian Federation Denies Syria-bound Cruise Missiles Fell in Iran" in out
+
+
+def test_build_then_stats_through_the_real_command(tmp_path, seed_corpus):
+    env = {"NEWSDESK_EMBEDDING_MODEL": FAKE}
+    done = run(
+        "index", "build", "--corpus", str(seed_corpus), "--index", "idx", cwd=tmp_path, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 articles, ") and "0 reused" in done.stdout
+    assert "embedding:" in done.stderr  # plain progress lines when not on a terminal
+    stats = run("index", "stats", "--index", "idx", "--json", cwd=tmp_path, env=env)
+    data = json.loads(stats.stdout)
+    assert data["articles"] == 2 and data["model"] == "test/hash-embedder"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["query", "hello", "--index", "missing"], {}, "no index at missing; build one with"),
+        (
+            ["index", "build", "--corpus", "nope", "--index", "i"],
+            {"NEWSDESK_EMBEDDING_MODEL": FAKE},
+            "corpus folder nope does not exist",
+        ),
+        (
+            ["index", "stats"],
+            {"NEWSDESK_CHUNK_TOKENS": "ten"},
+            "invalid setting NEWSDESK_CHUNK_TOKENS",
+        ),
+        (
+            ["index", "build"],
+            {"NEWSDESK_EMBEDDING_MODEL": "py:nowhere:thing"},
+            "cannot import embedder",
+        ),
+        (
+            ["index", "build"],
+            {"NEWSDESK_EMBEDDING_MODEL": "/no/such/model"},
+            "cannot load embedding model",
+        ),
+    ],
+)
+def test_user_mistakes_give_one_line_and_a_non_zero_exit(tmp_path, args, env, message):
+    done = run(*args, cwd=tmp_path, env=env)
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_index_of_another_model_is_refused_by_query(tmp_path, seed_corpus):
+    fake = {"NEWSDESK_EMBEDDING_MODEL": FAKE}
+    assert (
+        run(
+            "index", "build", "--corpus", str(seed_corpus), "--index", "i", cwd=tmp_path, env=fake
+        ).returncode
+        == 0
+    )
+    done = run("query", "did Iran confirm the crash?", "--index", "i", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "built with model 'test/hash-embedder'" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_settings_come_from_a_dot_env_file(tmp_path, seed_corpus):
+    write(
+        tmp_path / ".env",
+        f"NEWSDESK_EMBEDDING_MODEL={FAKE}\nNEWSDESK_INDEX_DIR=from-env\n"
+        f"NEWSDESK_CORPUS_DIR={seed_corpus}\n",
+    )
+    done = run("index", "build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "from-env" / "CURRENT").exists()
+
+
+def test_importing_the_packages_loads_no_model_and_reads_no_environment():
+    code = (
+        "import sys, newsdesk.cli, newsdesk.settings, index.retriever, index.builder, index.store;"
+        "heavy = {'torch', 'sentence_transformers', 'faiss'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
