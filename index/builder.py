@@ -134,6 +134,7 @@ def build_index(
             dimension=embedder.dimension,
             chunking=spec,
             faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
+            encoder=embedder.document_encoder,
             articles={a.id: a.content_hash for a in reading.articles},
         )
         if previous and _same(previous, manifest, articles, refs_all):
@@ -180,6 +181,7 @@ def _same(
     old = previous.manifest
     return (
         old.model == manifest.model
+        and old.encoder == manifest.encoder
         and old.chunking == manifest.chunking
         and old.faiss == manifest.faiss
         and previous.articles == articles
@@ -197,7 +199,7 @@ def _encode(
         progress(0, len(texts))
     for start in range(0, len(order), batch):
         rows = order[start : start + batch]
-        out[rows] = embedder.encode([texts[i] for i in rows])
+        out[rows] = embedder.encode_documents([texts[i] for i in rows])
         if progress:
             progress(min(start + batch, len(texts)), len(texts))
     return out

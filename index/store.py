@@ -76,6 +76,7 @@ class Manifest:
     chunking: dict[str, Any]
     faiss: dict[str, Any]
     articles: dict[str, str]  # article id -> content hash
+    encoder: str = ""  # how the documents were encoded, e.g. "onnx-int8"
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION

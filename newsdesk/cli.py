@@ -20,6 +20,7 @@ from newsdesk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from index.builder import BuildReport, Progress
+    from index.embedding import Embedder
     from index.retriever import Retriever
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -85,10 +86,9 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.builder import BuildOptions, build_index
-    from index.embedding import load_embedder
     from index.store import FaissSpec
 
-    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    embedder = _embedder(settings)
     options = BuildOptions(
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
@@ -163,13 +163,30 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _retriever(settings: Settings) -> Retriever:
+def _embedder(settings: Settings, *, queries_only: bool = False) -> Embedder:
     from index.embedding import load_embedder
+
+    return load_embedder(
+        settings.embedding_model,
+        backend=settings.embedding_backend,
+        cache_dir=settings.model_cache_dir,
+        batch_size=settings.embed_batch_size,
+        queries_only=queries_only,
+    )
+
+
+def _retriever(settings: Settings) -> Retriever:
+    from index.embedding import canonical_model_name
     from index.retriever import Retriever
     from index.store import StoredIndex, check_compatible
 
     index = StoredIndex.load(settings.index_dir)
-    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    if not settings.embedding_model.startswith("py:"):
+        # Refuse a mismatch before paying for loading the model.
+        check_compatible(
+            index.manifest, canonical_model_name(settings.embedding_model), index.manifest.dimension
+        )
+    embedder = _embedder(settings, queries_only=True)
     check_compatible(index.manifest, embedder.name, embedder.dimension)
     return Retriever(index, embedder, max_query_chars=settings.max_query_chars)
 

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="Sentence-transformers model name or local path; the default is packaged.",
     )
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description="onnx-int8: int8 documents, fp32 questions (fast); onnx: fp32; torch.",
+    )
+    model_cache_dir: Path = Field(
+        Path(".newsdesk/models"), description="Where ONNX exports of the model are cached."
+    )
     chunk_tokens: int = Field(200, ge=16, le=2048, description="Chunk budget in tiktoken tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Tokens shared by neighbouring chunks.")
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by default.")
@@ -41,7 +48,7 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(32, ge=4, le=128, description="HNSW graph degree.")
     hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW search breadth.")
-    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks per encode batch.")
+    embed_batch_size: int = Field(16, ge=1, le=1024, description="Chunks per encode batch.")
     max_query_chars: int = Field(1000, ge=10, description="Longer questions are cut to this.")
     max_article_chars: int = Field(
         2_000_000, ge=1000, description="Longer articles are skipped and reported."

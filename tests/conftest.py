@@ -19,8 +19,20 @@ SEED_CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> Embedder:
-    return load_embedder(DEFAULT_MODEL)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the packaged model for the whole test session."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_cache: Path) -> Embedder:
+    """The packaged MiniLM with the default backend (int8 documents, fp32 questions)."""
+    return load_embedder(DEFAULT_MODEL, backend="onnx-int8", cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    return load_embedder(DEFAULT_MODEL, backend="torch")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ class HashEmbedder:
 
     def __init__(self, dimension: int = 32, name: str = "test/hash-embedder") -> None:
         self.name = name
+        self.document_encoder = "test"
         self.dimension = dimension
         self.max_tokens: int | None = None
         self.calls: list[int] = []
@@ -35,6 +36,9 @@ class HashEmbedder:
                 out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]

@@ -60,7 +60,7 @@ def test_a_word_longer_than_the_budget_is_cut_by_length():
     assert chunks[0].start == 0 and chunks[-1].end == 5000
 
 
-def test_no_seed_chunk_exceeds_the_real_models_limit(real_embedder):
+def test_no_seed_chunk_exceeds_the_real_models_limit(real_embedder, torch_embedder):
     """The model truncates silently past its limit; chunks must never reach it."""
     limit = real_embedder.max_tokens
     assert limit == 254
@@ -71,5 +71,5 @@ def test_no_seed_chunk_exceeds_the_real_models_limit(real_embedder):
         chunks = chunker.chunk(art)
         counts = real_embedder.count_tokens([c.text for c in chunks])
         assert max(counts) <= limit
-        tokenized = real_embedder.model.tokenizer([c.text for c in chunks])["input_ids"]
-        assert max(len(ids) for ids in tokenized) <= real_embedder.model.max_seq_length
+        tokenized = torch_embedder.model.tokenizer([c.text for c in chunks])["input_ids"]
+        assert max(len(ids) for ids in tokenized) <= torch_embedder.model.max_seq_length
