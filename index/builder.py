@@ -17,6 +17,7 @@ import numpy as np
 from index.chunking import TIKTOKEN_ENCODING, Chunker
 from index.corpus import Skipped, read_corpus
 from index.embedding import Embedder
+from index.lexical import LexicalIndex
 from index.store import ChunkRef, FaissSpec, Manifest, StoredIndex, build_lock, new_faiss_index
 from index.types import Article
 from newsdesk.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
@@ -93,8 +94,9 @@ def build_index(
             model_count=embedder.count_tokens,
             model_limit=embedder.max_tokens,
         )
-        per_article: list[tuple[list[ChunkRef], np.ndarray | None]] = []
-        pending: list[tuple[int, str]] = []  # (slot in per_article's chunk list, text)
+        # Per article, in corpus order: its chunk spans and, when reused, their vectors.
+        per_article: list[tuple[Article, list[ChunkRef], np.ndarray | None]] = []
+        pending: list[str] = []
         for article in reading.articles:
             old = previous.articles.get(article.id) if previous else None
             if (
@@ -103,47 +105,50 @@ def build_index(
                 and article.id in reusable
             ):
                 refs, vectors = reusable[article.id]
-                per_article.append((refs, vectors))
+                per_article.append((article, refs, vectors))
                 report.reused += len(refs)
                 continue
             chunks = chunker.chunk(article)
-            per_article.append(([ChunkRef(c.article_id, c.start, c.end) for c in chunks], None))
-            pending.extend((len(per_article) - 1, c.text) for c in chunks)
+            per_article.append(
+                (article, [ChunkRef(c.article_id, c.start, c.end) for c in chunks], None)
+            )
+            pending.extend(c.text for c in chunks)
 
-        new_vectors = _encode(embedder, [t for _, t in pending], options.encode_batch, progress)
+        new_vectors = _encode(embedder, pending, options.encode_batch, progress)
         report.embedded = len(pending)
         report.articles = len(reading.articles)
-        report.removed = (
-            len(set(previous.articles) - {a.id for a in reading.articles}) if previous else 0
-        )
+        if previous:
+            report.removed = len(set(previous.articles) - {a.id for a in reading.articles})
 
-        refs_all: list[ChunkRef] = []
-        blocks: list[np.ndarray] = []
         cursor = 0
-        for refs, vectors in per_article:
+        rows: list[tuple[Article, list[ChunkRef], np.ndarray]] = []
+        for article, refs, vectors in per_article:
             if vectors is None:
                 vectors = new_vectors[cursor : cursor + len(refs)]
                 cursor += len(refs)
-            refs_all.extend(refs)
-            blocks.append(vectors.reshape(len(refs), embedder.dimension))
+            rows.append((article, refs, vectors.reshape(len(refs), embedder.dimension)))
+        # Date order makes every date window a contiguous range of rows (undated first).
+        rows.sort(key=lambda row: row[0].published or "")
+        refs_all = [ref for _, refs, _ in rows for ref in refs]
         report.chunks = len(refs_all)
 
-        articles = {a.id: a for a in reading.articles}
+        articles = {article.id: article for article, _, _ in rows}
         manifest = Manifest(
             model=embedder.name,
             dimension=embedder.dimension,
             chunking=spec,
             faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
             encoder=embedder.document_encoder,
-            articles={a.id: a.content_hash for a in reading.articles},
+            articles={a.id: a.content_hash for a in articles.values()},
         )
         if previous and _same(previous, manifest, articles, refs_all):
             report.version = previous.version
         else:
             index = new_faiss_index(embedder.dimension, options.faiss)
             if refs_all:
-                index.add(np.vstack(blocks).astype(np.float32, copy=False))
-            stored = StoredIndex(manifest, articles, refs_all, index)
+                index.add(np.vstack([v for _, _, v in rows]).astype(np.float32, copy=False))
+            texts = [articles[r.article_id].text[r.start : r.end] for r in refs_all]
+            stored = StoredIndex(manifest, articles, refs_all, index, LexicalIndex.build(texts))
             report.version = stored.save(index_dir)
             report.written = True
     report.seconds = time.perf_counter() - started

@@ -51,7 +51,7 @@ _EXACT = {
 _PATTERNS = [
     # Newsletter and subscription pitches.
     re.compile(
-        r"(?i)(?=.*\b(newsletter|inbox|text message alerts|subscriber)\b)"
+        r"(?i)^(?=.*\b(newsletter|inbox|text message alerts|subscriber)\b)"
         r"(?=.*\b(sign(ing)? up|subscribe|get|delivered|receive|here)\b)"
     ),
     re.compile(r"(?i)^support local journalism\b"),

@@ -7,10 +7,13 @@ Layout of an index folder ``ROOT``::
     ROOT/<version>/articles.jsonl  one article a line, text included
     ROOT/<version>/chunks.jsonl    row i of the FAISS index: article id and character span
     ROOT/<version>/vectors.faiss   normalised embeddings, inner product
+    ROOT/<version>/bm25/*          BM25 over the same rows (bm25s: .npy and .json files)
     ROOT/.lock                     held by the one build allowed at a time
 
-A build writes a complete version into ``ROOT/.tmp-*``, renames it into place and only then
-replaces ``CURRENT`` (``os.replace``): a reader sees the old or the new index, never a mix.
+Rows are ordered by the article's publication date (undated first), so a date window is
+a contiguous range of rows. A build writes a complete version into ``ROOT/.tmp-*``, renames
+it into place and only then replaces ``CURRENT`` (``os.replace``): a reader sees the old
+or the new index, never a mix.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.lexical import FILES as BM25_FILES
+from index.lexical import LexicalIndex
 from index.types import Article
 from newsdesk.errors import (
     IndexBusyError,
@@ -45,6 +51,7 @@ MANIFEST = "manifest.json"
 ARTICLES = "articles.jsonl"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.faiss"
+BM25 = "bm25"
 _TMP_PREFIX = ".tmp-"
 _REBUILD = "rebuild it with `newsdesk index build`"
 
@@ -106,7 +113,15 @@ class StoredIndex:
     articles: dict[str, Article]
     chunks: list[ChunkRef]
     vectors: Any  # faiss.Index
+    lexical: LexicalIndex
     version: str = ""
+
+    def row_days(self) -> np.ndarray:
+        """Each row's publication date as a day ordinal, -1 when undated (non-decreasing)."""
+        days = {aid: _day(a.published) for aid, a in self.articles.items()}
+        return np.fromiter(
+            (days[c.article_id] for c in self.chunks), dtype=np.int64, count=len(self.chunks)
+        )
 
     def chunk_text(self, row: int) -> str:
         ref = self.chunks[row]
@@ -142,11 +157,15 @@ class StoredIndex:
                 CHUNKS: _write_jsonl(tmp / CHUNKS, (asdict(c) for c in self.chunks)),
                 VECTORS: _write_faiss(tmp / VECTORS, self.vectors),
             }
+            self.lexical.save(tmp / BM25)
+            for name in BM25_FILES:
+                files[f"{BM25}/{name}"] = _checksum(tmp / BM25 / name)
             self.manifest.files = files
             self.manifest.counts = {"articles": len(self.articles), "chunks": len(self.chunks)}
             self.manifest.created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             manifest_bytes = self.manifest.to_json().encode("utf-8")
             _write_bytes(tmp / MANIFEST, manifest_bytes)
+            _fsync_dir(tmp / BM25)
             _fsync_dir(tmp)
             os.rename(tmp, root / version)
             _fsync_dir(root)
@@ -205,7 +224,17 @@ class StoredIndex:
             )
         if any(c.article_id not in articles for c in chunks):
             raise IndexCorruptError(f"{folder / CHUNKS} names unknown articles; {_REBUILD}")
-        return cls(manifest, articles, chunks, vectors, version)
+        for name in BM25_FILES:
+            _read_verified(folder, f"{BM25}/{name}", manifest)
+        try:
+            lexical = LexicalIndex.load(folder / BM25, len(chunks))
+        except (ValueError, OSError, KeyError) as exc:
+            raise IndexCorruptError(f"{folder / BM25} cannot be read ({exc}); {_REBUILD}") from None
+        index = cls(manifest, articles, chunks, vectors, lexical, version)
+        days = index.row_days()
+        if len(days) > 1 and bool((np.diff(days) < 0).any()):
+            raise IndexCorruptError(f"{folder / CHUNKS} is not in date order; {_REBUILD}")
+        return index
 
 
 def read_pointer(root: Path) -> tuple[str, str]:
@@ -324,6 +353,23 @@ def _write_faiss(path: Path, index: Any) -> dict[str, Any]:
 
     data = faiss.serialize_index(index).tobytes()
     return _write_bytes(path, data)
+
+
+def _checksum(path: Path) -> dict[str, Any]:
+    """Checksum a file another library wrote, after making it durable."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+        os.fsync(fh.fileno())
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _day(published: str | None) -> int:
+    if not published:
+        return -1
+    try:
+        return date.fromisoformat(published).toordinal()
+    except ValueError:
+        return -1
 
 
 def _fsync_dir(path: Path) -> None:

@@ -6,9 +6,11 @@ import errno
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.builder import build_index
+from index.lexical import FILES as BM25_FILES
 from index.store import CHUNKS, CURRENT, VECTORS, StoredIndex, check_compatible
 from newsdesk.errors import (
     IndexCorruptError,
@@ -40,14 +42,22 @@ def test_round_trip_keeps_articles_spans_and_vectors(built, seed_corpus):
     manifest = index.manifest
     assert manifest.format_version == 1 and manifest.dimension == 32
     assert manifest.chunking["tokens"] == 200
-    assert set(manifest.files) == {"articles.jsonl", "chunks.jsonl", "vectors.faiss"}
+    assert {"articles.jsonl", "chunks.jsonl", "vectors.faiss"} < set(manifest.files)
+    assert {name for name in manifest.files if name.startswith("bm25/")} == {
+        f"bm25/{name}" for name in BM25_FILES
+    }
     assert set(manifest.articles) == set(index.articles)
 
 
 def test_index_folder_holds_plain_files_only(built):
-    names = sorted(p.name for p in current_folder(built).iterdir())
-    assert names == ["articles.jsonl", "chunks.jsonl", "manifest.json", "vectors.faiss"]
-    assert not any(p.suffix in {".pkl", ".pickle"} for p in built.rglob("*"))
+    folder = current_folder(built)
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == sorted(
+        ["articles.jsonl", "chunks.jsonl", "manifest.json", "vectors.faiss"]
+        + [f"bm25/{name}" for name in BM25_FILES]
+    )
+    for path in folder.rglob("*.npy"):
+        np.load(path, allow_pickle=False)  # refuses pickled content
 
 
 def test_no_index_is_a_clear_error(tmp_path):
@@ -55,13 +65,15 @@ def test_no_index_is_a_clear_error(tmp_path):
         StoredIndex.load(tmp_path / "nothing")
 
 
-@pytest.mark.parametrize("name", ["articles.jsonl", CHUNKS, VECTORS, "manifest.json"])
+@pytest.mark.parametrize(
+    "name", ["articles.jsonl", CHUNKS, VECTORS, "manifest.json", "bm25/vocab.index.json"]
+)
 def test_a_flipped_byte_in_any_file_is_refused_naming_the_file(built, name):
     path = current_folder(built) / name
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match=name.replace(".", r"\.")):
+    with pytest.raises(IndexCorruptError, match=Path(name).name.replace(".", r"\.")):
         StoredIndex.load(built)
 
 
