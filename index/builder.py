@@ -160,7 +160,7 @@ def _previous(
 ) -> tuple[StoredIndex | None, str]:
     """The current index if its vectors can be reused, else None and the reason."""
     try:
-        previous = StoredIndex.load(index_dir)
+        previous = StoredIndex.load(index_dir, lexical=False)
     except IndexMissingError:
         return None, ""
     except (IndexCorruptError, IndexMismatchError) as exc:

@@ -113,7 +113,7 @@ class StoredIndex:
     articles: dict[str, Article]
     chunks: list[ChunkRef]
     vectors: Any  # faiss.Index
-    lexical: LexicalIndex
+    lexical: LexicalIndex | None  # None when loaded for a rebuild only
     version: str = ""
 
     def row_days(self) -> np.ndarray:
@@ -187,11 +187,14 @@ class StoredIndex:
     # -- reading -------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, root: Path) -> StoredIndex:
-        """Load the current version, verifying every file against the manifest first."""
+    def load(cls, root: Path, *, lexical: bool = True) -> StoredIndex:
+        """Load the current version, verifying every file against the manifest first.
+
+        ``lexical=False`` skips the BM25 files (a rebuild, which only reuses vectors).
+        """
         for attempt in range(3):
             try:
-                return cls._load_once(root)
+                return cls._load_once(root, lexical)
             except FileNotFoundError:
                 # A concurrent build replaced and removed the version we were reading.
                 if attempt == 2:
@@ -199,7 +202,7 @@ class StoredIndex:
         raise AssertionError("unreachable")
 
     @classmethod
-    def _load_once(cls, root: Path) -> StoredIndex:
+    def _load_once(cls, root: Path, with_lexical: bool) -> StoredIndex:
         version, manifest_hash = read_pointer(root)
         folder = root / version
         if not folder.is_dir():
@@ -224,12 +227,16 @@ class StoredIndex:
             )
         if any(c.article_id not in articles for c in chunks):
             raise IndexCorruptError(f"{folder / CHUNKS} names unknown articles; {_REBUILD}")
-        for name in BM25_FILES:
-            _read_verified(folder, f"{BM25}/{name}", manifest)
-        try:
-            lexical = LexicalIndex.load(folder / BM25, len(chunks))
-        except (ValueError, OSError, KeyError) as exc:
-            raise IndexCorruptError(f"{folder / BM25} cannot be read ({exc}); {_REBUILD}") from None
+        lexical = None
+        if with_lexical:
+            for name in BM25_FILES:
+                _read_verified(folder, f"{BM25}/{name}", manifest)
+            try:
+                lexical = LexicalIndex.load(folder / BM25, len(chunks))
+            except (ValueError, OSError, KeyError) as exc:
+                raise IndexCorruptError(
+                    f"{folder / BM25} cannot be read ({exc}); {_REBUILD}"
+                ) from None
         index = cls(manifest, articles, chunks, vectors, lexical, version)
         days = index.row_days()
         if len(days) > 1 and bool((np.diff(days) < 0).any()):

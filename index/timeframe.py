@@ -55,9 +55,12 @@ class TimeWindow:
 def parse_date(text: str) -> date:
     """Parse YYYY-MM-DD (or YYYY/MM/DD); raises ValueError with the expected format."""
     match = re.fullmatch(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\s*", text)
-    if not match:
-        raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD")
-    return date(int(match[1]), int(match[2]), int(match[3]))
+    try:
+        if not match:
+            raise ValueError
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def question_window(question: str, as_of: date, *, recent_days: int = 30) -> TimeWindow:

@@ -12,9 +12,12 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.timeframe import parse_date
+from index.types import MODES
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings, load_settings
 
@@ -51,14 +54,25 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {field: getattr(args, opt) for opt, field in names.items() if getattr(args, opt, None)}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line that points at --help."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsdesk", description="Answers questions about news articles with verbatim quotes."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     index = commands.add_parser("index", help="build or inspect the index")
-    index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    index_commands = index.add_subparsers(
+        dest="index_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
     build = index_commands.add_parser("build", help="index the corpus (only what changed)")
     _index_option(build)
     build.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder to read")
@@ -72,9 +86,41 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("question", help="the question, in plain words")
     query.add_argument("-k", type=int, metavar="N", help="number of passages (default: setting)")
     query.add_argument("--json", action="store_true", help="print one JSON object")
+    _search_options(query)
     _index_option(query)
     query.set_defaults(func=cmd_query)
+
+    evaluate = commands.add_parser("eval", help="measure retrieval on questions with answers")
+    evaluate.add_argument(
+        "--queries",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="questions in the queries-dev.jsonl format",
+    )
+    evaluate.add_argument("--k", type=int, default=10, metavar="N", help="passages per question")
+    evaluate.add_argument("--mode", choices=MODES, help="one mode (default: all three)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _index_option(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
     return parser
+
+
+def _search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=MODES, help="retrieval mode (default: setting)")
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="answer as of this date (default: setting, else today)",
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _index_option(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +189,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     retriever = _retriever(settings)
-    passages = retriever.search(args.question, args.k or settings.top_k)
+    passages = retriever.search(
+        args.question, args.k or settings.top_k, mode=args.mode, as_of=args.as_of or settings.as_of
+    )
     if args.json:
         print(
             json.dumps(
@@ -188,7 +236,42 @@ def _retriever(settings: Settings) -> Retriever:
         )
     embedder = _embedder(settings, queries_only=True)
     check_compatible(index.manifest, embedder.name, embedder.dimension)
-    return Retriever(index, embedder, max_query_chars=settings.max_query_chars)
+    return Retriever(
+        index,
+        embedder,
+        mode=settings.search_mode,
+        max_query_chars=settings.max_query_chars,
+        ef_search=settings.hnsw_ef_search,
+    )
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from index.evaluation import evaluate, load_queries
+
+    queries = load_queries(args.queries)
+    retriever = _retriever(settings)
+    modes = [args.mode] if args.mode else list(MODES)
+    results = {mode: evaluate(retriever, queries, mode, args.k) for mode in modes}
+    if args.json:
+        payload = {
+            "queries": len(queries),
+            "default_mode": settings.search_mode,
+            "modes": {mode: scores.to_json() for mode, scores in results.items()},
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(
+        f"{len(queries)} questions, each searched as of its own date; "
+        f"default mode: {settings.search_mode}"
+    )
+    columns = ["recall@1", "recall@5", "recall@10", "mrr@10", "answer@5"]
+    print(f"{'mode':<8}" + "".join(f"{c:>11}" for c in columns) + f"{'ms/query':>11}")
+    for mode, scores in results.items():
+        row = scores.to_json()
+        print(
+            f"{mode:<8}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{scores.mean_ms:>11.1f}"
+        )
+    return 0
 
 
 class _progress:

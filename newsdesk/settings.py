@@ -5,6 +5,7 @@ Built once in ``main()`` and passed down; nothing else reads the environment.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, ge=16, le=2048, description="Chunk budget in tiktoken tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Tokens shared by neighbouring chunks.")
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by default.")
+    search_mode: Literal["dense", "bm25", "hybrid"] = Field(
+        "hybrid", description="Default retrieval mode (the best measured on RTQA dev)."
+    )
+    as_of: date | None = Field(
+        None, description="The date questions are asked on (YYYY-MM-DD); empty means today."
+    )
     faiss_index: Literal["flat", "hnsw"] = Field(
         "flat", description="'flat' is exact; 'hnsw' is approximate, for large corpora."
     )
