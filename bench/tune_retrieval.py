@@ -36,13 +36,28 @@ def main() -> None:
     grid = itertools.product([0.0, 0.5, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0, 30.0], [1, 2])
     for boost, recent, decay, per_article in grid:
         retriever.policy = replace(
-            base, time_boost=boost, recent_days=recent, decay_days=decay,
+            base,
+            time_boost=boost,
+            recent_days=recent,
+            decay_days=decay,
             max_per_article=per_article,
         )
         for mode in args.modes.split(","):
             s = evaluate(retriever, queries, mode)  # type: ignore[arg-type]
-            rows.append((s.recall_at_5, s.mrr_at_10, mode, boost, recent, decay, per_article,
-                         s.recall_at_1, s.recall_at_10, s.answer_at_5))
+            rows.append(
+                (
+                    s.recall_at_5,
+                    s.mrr_at_10,
+                    mode,
+                    boost,
+                    recent,
+                    decay,
+                    per_article,
+                    s.recall_at_1,
+                    s.recall_at_10,
+                    s.answer_at_5,
+                )
+            )
             print(*rows[-1][2:7], f"r@5 {s.recall_at_5:.3f} mrr {s.mrr_at_10:.3f}", flush=True)
     print("best:")
     for row in sorted(rows)[-10:]:

@@ -78,6 +78,17 @@ class LexicalIndex:
             model = bm25s.BM25.load(str(folder), load_corpus=False, show_progress=False)
         return cls(model, size)
 
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every word in the vocabulary (BM25's formula)."""
+        if not hasattr(self, "_idf"):
+            df = np.diff(np.asarray(self._model.scores["indptr"]))
+            n = max(self.size, 1)
+            values = np.log1p((n - df + 0.5) / (df + 0.5))
+            self._idf = {
+                word: float(values[i]) for word, i in self._vocab.items() if i < len(values)
+            }
+        return self._idf
+
     def search(
         self, query: str, k: int, *, rows: tuple[int, int] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

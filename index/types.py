@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 Mode = Literal["dense", "bm25", "hybrid"]
@@ -25,9 +25,8 @@ class Article:
 
     def meta(self) -> dict[str, str | None]:
         """Metadata without the text, as shown next to every quote."""
-        data = asdict(self)
-        del data["text"], data["content_hash"]
-        return data
+        fields = ("id", "title", "source", "author", "published", "url", "path")
+        return {name: getattr(self, name) for name in fields}
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     _index_option(query)
     query.set_defaults(func=cmd_query)
 
+    ask = commands.add_parser("ask", help="answer a question with quotes from the articles")
+    ask.add_argument("question", help="the question, in plain words")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    _search_options(ask)
+    _index_option(ask)
+    ask.set_defaults(func=cmd_ask)
+
     evaluate = commands.add_parser("eval", help="measure retrieval on questions with answers")
     evaluate.add_argument(
         "--queries",
@@ -223,7 +230,7 @@ def _embedder(settings: Settings, *, queries_only: bool = False) -> Embedder:
     )
 
 
-def _retriever(settings: Settings) -> Retriever:
+def _retriever(settings: Settings, *, mode: str | None = None) -> Retriever:
     from index.embedding import canonical_model_name
     from index.retriever import Retriever
     from index.store import StoredIndex, check_compatible
@@ -239,10 +246,24 @@ def _retriever(settings: Settings) -> Retriever:
     return Retriever(
         index,
         embedder,
-        mode=settings.search_mode,
+        mode=mode or settings.search_mode,  # type: ignore[arg-type]
         max_query_chars=settings.max_query_chars,
         ef_search=settings.hnsw_ef_search,
     )
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answer import Answerer, AnswerPolicy
+    from bot.render import answer_json, render_answer
+
+    retriever = _retriever(settings, mode=args.mode)
+    answerer = Answerer(retriever, policy=AnswerPolicy(max_excerpts=settings.max_excerpts))
+    answer = answerer.answer(args.question, as_of=args.as_of or settings.as_of)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(answer))
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     as_of: date | None = Field(
         None, description="The date questions are asked on (YYYY-MM-DD); empty means today."
     )
+    max_excerpts: int = Field(4, ge=1, le=10, description="Quotes in one answer, at most.")
     faiss_index: Literal["flat", "hnsw"] = Field(
         "flat", description="'flat' is exact; 'hnsw' is approximate, for large corpora."
     )

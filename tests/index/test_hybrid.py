@@ -50,8 +50,9 @@ def test_articles_published_after_as_of_are_not_candidates(council):
 
 
 def test_time_words_in_the_question_move_the_window(council):
-    found = council.search("did the council approve the budget in March 2019?", 3,
-                           as_of=date(2022, 9, 15))
+    found = council.search(
+        "did the council approve the budget in March 2019?", 3, as_of=date(2022, 9, 15)
+    )
     assert titles(found)[0] == "budget-2019"
 
 
