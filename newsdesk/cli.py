@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from index.timeframe import parse_date
 from index.types import MODES
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     _search_options(ask)
     _index_option(ask)
     ask.set_defaults(func=cmd_ask)
+
+    serve = commands.add_parser("serve", help="run the Discord bot")
+    _index_option(serve)
+    serve.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder for /reindex")
+    serve.set_defaults(func=cmd_serve)
 
     evaluate = commands.add_parser("eval", help="measure retrieval on questions with answers")
     evaluate.add_argument(
@@ -263,6 +268,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
         print(render_answer(answer))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token is None:
+        raise ConfigError(
+            "NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env (see README)"
+        )
+    import discord
+
+    from bot.discord_app import NewsdeskClient
+    from bot.service import AnswerService
+
+    service = AnswerService(settings, _embedder(settings))
+    service.load()  # model and index load once, before the bot connects
+    if service.unavailable_reason:
+        print(f"newsdesk: warning: {service.unavailable_reason}", file=sys.stderr)
+    client = NewsdeskClient(settings, service, state_dir=settings.state_dir)
+    try:
+        client.run(settings.discord_token.get_secret_value(), log_handler=None)
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord rejected NEWSDESK_DISCORD_TOKEN; copy a fresh token from the Developer Portal"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "Discord refused the bot's intents; check the application settings"
+        ) from None
     return 0
 
 

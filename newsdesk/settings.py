@@ -61,7 +61,19 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(
         2_000_000, ge=1000, description="Longer articles are skipped and reported."
     )
-    discord_token: SecretStr | None = Field(None, description="Discord bot token.")
+    discord_token: SecretStr | None = Field(None, description="Discord bot token (secret).")
+    discord_guild_id: int | None = Field(
+        None, description="Sync slash commands to this server only (instant; for development)."
+    )
+    discord_cooldown_seconds: float = Field(
+        5.0, ge=0, description="Each user may ask one question per this many seconds."
+    )
+    discord_max_question_chars: int = Field(
+        300, ge=10, le=4000, description="Longer questions get a one-line private error."
+    )
+    state_dir: Path = Field(
+        Path(".newsdesk"), description="Where the bot keeps small state (command sync)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @model_validator(mode="after")

@@ -1,0 +1,364 @@
+"""Newsdesk benchmark: measures on this machine and writes docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py                 # every section (about an hour)
+    .venv/bin/python bench/run.py encode latency  # some sections; others keep their last figures
+
+Each section stores its figures in bench/out/<section>.json; the report is rendered from
+all stored sections, each with the date and command it was measured with. Data: the RTQA
+benchmark in ../shared/data/rtqa (3,771 articles, 103 dev questions).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+RTQA = SHARED / "data" / "rtqa"
+WORK = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "results"
+NEWSDESK = [sys.executable, "-m", "newsdesk"]
+DEV = RTQA / "queries-dev.jsonl"
+
+
+def rtqa_corpus() -> Path:
+    """A corpus folder holding the RTQA articles (the .jsonl.gz, copied, not linked)."""
+    folder = WORK / "rtqa-corpus"
+    target = folder / "corpus.jsonl.gz"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(RTQA / "corpus.jsonl.gz", target)
+    return folder
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run a command; wall seconds, peak RSS in MB (of the child), stdout."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024, done.stdout
+
+
+def measured_rss_of(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Like ``run`` but with /usr/bin/time for this child's own peak RSS."""
+    timed = ["/usr/bin/time", "-f", "%M %e", *cmd] if Path("/usr/bin/time").exists() else cmd
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    done = subprocess.run(timed, cwd=ROOT, env=full_env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    last = done.stderr.strip().splitlines()[-1].split()
+    return float(last[1]), int(last[0]) // 1024, done.stdout
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def section_encode() -> dict:
+    """Plain fp32 SentenceTransformer.encode vs the indexing encoder, same chunks, one run."""
+    from index.chunking import Chunker
+    from index.corpus import read_corpus
+    from index.embedding import load_embedder
+
+    fast = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
+    plain = load_embedder("packaged", backend="torch")
+    articles = read_corpus(rtqa_corpus()).articles[::25]
+    chunker = Chunker(200, 40, model_count=fast.count_tokens, model_limit=fast.max_tokens)
+    chunks = [c.text for a in articles for c in chunker.chunk(a)][:1500]
+    plain.model.encode(chunks[:32])
+    fast.encode_documents(chunks[:32])
+    started = time.perf_counter()
+    reference = plain.model.encode(chunks, normalize_embeddings=True, convert_to_numpy=True)
+    plain_s = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = fast.encode_documents(chunks)
+    fast_s = time.perf_counter() - started
+    cos = (vectors * reference).sum(axis=1)
+    tokens = fast.count_tokens(chunks)
+    return {
+        "chunks": len(chunks),
+        "mean_model_tokens": round(float(np.mean(tokens)), 1),
+        "plain_fp32_chunks_per_s": round(len(chunks) / plain_s, 1),
+        "newsdesk_chunks_per_s": round(len(chunks) / fast_s, 1),
+        "ratio": round(plain_s / fast_s, 2),
+        "cosine_mean": round(float(cos.mean()), 4),
+        "cosine_min": round(float(cos.min()), 4),
+    }
+
+
+def section_build() -> dict:
+    """Full builds (seed and RTQA), then an incremental build after adding one article."""
+    out: dict = {}
+    seed_index = WORK / "seed-index"
+    shutil.rmtree(seed_index, ignore_errors=True)
+    seconds, rss, stdout = measured_rss_of(
+        [*NEWSDESK, "index", "build", "--corpus", "corpus", "--index", str(seed_index)]
+    )
+    out["seed"] = {"seconds": round(seconds, 2), "summary": stdout.strip(), "peak_rss_mb": rss}
+    corpus = rtqa_corpus()
+    extra = corpus / "one-more.jsonl"
+    extra.unlink(missing_ok=True)
+    index = WORK / "rtqa-index"
+    shutil.rmtree(index, ignore_errors=True)
+    seconds, rss, stdout = measured_rss_of(
+        [*NEWSDESK, "index", "build", "--corpus", str(corpus), "--index", str(index)]
+    )
+    chunks = int(stdout.split(" chunks,")[0].split(", ")[-1])
+    out["rtqa"] = {
+        "seconds": round(seconds, 1),
+        "chunks": chunks,
+        "chunks_per_s": round(chunks / seconds, 1),
+        "peak_rss_mb": rss,
+        "summary": stdout.strip(),
+    }
+    with gzip.open(RTQA / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        record = json.loads(next(lines))
+    record["id"] = "bench-one-more"
+    record["text"] = "A new article arrives. " + record["text"]
+    extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    seconds, rss, stdout = measured_rss_of(
+        [*NEWSDESK, "index", "build", "--corpus", str(corpus), "--index", str(index)]
+    )
+    extra.unlink()
+    out["incremental_one_article"] = {
+        "seconds": round(seconds, 1),
+        "share_of_full": round(seconds / out["rtqa"]["seconds"], 3),
+        "peak_rss_mb": rss,
+        "summary": stdout.strip(),
+    }
+    return out
+
+
+def section_fp32() -> dict:
+    """An fp32 index of RTQA (the ONNX fp32 export equals torch), for the quality check."""
+    index = WORK / "rtqa-index-fp32"
+    shutil.rmtree(index, ignore_errors=True)
+    seconds, rss, stdout = measured_rss_of(
+        [*NEWSDESK, "index", "build", "--corpus", str(rtqa_corpus()), "--index", str(index)],
+        env={"NEWSDESK_EMBEDDING_BACKEND": "onnx"},
+    )
+    return {"seconds": round(seconds, 1), "peak_rss_mb": rss, "summary": stdout.strip()}
+
+
+def section_eval() -> dict:
+    """The eval table for the int8 index (default) and the fp32 one, if built."""
+    out = {}
+    for name, folder in (("int8", "rtqa-index"), ("fp32", "rtqa-index-fp32")):
+        if (WORK / folder / "CURRENT").exists():
+            _, _, stdout = run(
+                [*NEWSDESK, "eval", "--queries", str(DEV), "--index", str(WORK / folder), "--json"]
+            )
+            out[name] = json.loads(stdout)
+    return out
+
+
+def _percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(1000 * statistics.median(ordered), 2),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
+    }
+
+
+def section_latency() -> dict:
+    """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
+    from bot.answer import Answerer
+    from index.embedding import load_embedder
+    from index.evaluation import load_queries
+    from index.retriever import Retriever
+    from index.store import StoredIndex
+
+    index = StoredIndex.load(WORK / "rtqa-index")
+    embedder = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
+    retriever = Retriever(index, embedder)
+    queries = load_queries(DEV)
+    out: dict = {"chunks": len(index.chunks)}
+    for mode in ("dense", "bm25", "hybrid"):
+        for q in queries[:10]:
+            retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
+        times = []
+        for _ in range(3):
+            for q in queries:
+                started = time.perf_counter()
+                retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
+                times.append(time.perf_counter() - started)
+        out[mode] = _percentiles(times)
+    answerer = Answerer(retriever)
+    search_times, answer_times = [], []
+    for q in queries * 2:
+        started = time.perf_counter()
+        passages = retriever.search(q.question, answerer.policy.passages, as_of=q.as_of)
+        middle = time.perf_counter()
+        answerer.compose(q.question, passages)
+        search_times.append(middle - started)
+        answer_times.append(time.perf_counter() - middle)
+    out["answer_step"] = _percentiles(answer_times)
+    out["serving_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return out
+
+
+def section_cold() -> dict:
+    """Wall time of one `newsdesk query` process, index and model loaded from disk."""
+    times = []
+    for _ in range(5):
+        seconds, rss, _ = measured_rss_of(
+            [*NEWSDESK, "query", "did Iran confirm the crash?", "--index", str(WORK / "rtqa-index")]
+        )
+        times.append(seconds)
+    return {
+        "median_s": round(statistics.median(times), 2),
+        "runs": [round(t, 2) for t in times],
+        "peak_rss_mb": rss,
+    }
+
+
+def section_answers() -> dict:
+    """Issue 4's measure: do the quoted excerpts contain the answer string?"""
+    from bot.answer import Answerer
+    from index.embedding import load_embedder
+    from index.evaluation import load_queries
+    from index.retriever import Retriever
+    from index.store import StoredIndex
+
+    index = StoredIndex.load(WORK / "rtqa-index")
+    embedder = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
+    answerer = Answerer(Retriever(index, embedder))
+    queries = load_queries(DEV)
+    answered = contains = 0
+    for q in queries:
+        answer = answerer.answer(q.question, as_of=q.as_of)
+        answered += answer.answered
+        quoted = " ".join(e.quote for e in answer.excerpts).lower()
+        contains += any(_bare(a) in quoted for a in q.answers)
+    seed = StoredIndex.load(WORK / "seed-index")
+    off_topic = Answerer(Retriever(seed, embedder))
+    refused = sum(not off_topic.answer(q.question, as_of=q.as_of).answered for q in queries)
+    return {
+        "questions": len(queries),
+        "answer_in_excerpts": round(contains / len(queries), 3),
+        "answered": round(answered / len(queries), 3),
+        "refused_on_seed_index": round(refused / len(queries), 3),
+    }
+
+
+def _bare(answer: str) -> str:
+    """The answer string without the quiz's surrounding quotation marks."""
+    return answer.strip().strip("“”\"'‘’").lower()
+
+
+def section_hnsw() -> dict:
+    """HNSW at 1M chunks: real RTQA vectors plus synthetic ones, recall against exact search."""
+    import faiss
+
+    from index.embedding import load_embedder
+    from index.evaluation import load_queries
+    from index.store import StoredIndex
+
+    faiss.omp_set_num_threads(2)
+    index = StoredIndex.load(WORK / "rtqa-index", lexical=False)
+    real = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+    rng = np.random.default_rng(7)
+    total = 1_000_000
+    picks = rng.integers(0, len(real), size=total - len(real))
+    synthetic = real[picks] + rng.normal(0, 0.08, size=(len(picks), real.shape[1])).astype(
+        "float32"
+    )
+    synthetic /= np.linalg.norm(synthetic, axis=1, keepdims=True)
+    vectors = np.vstack([real, synthetic]).astype("float32")
+    embedder = load_embedder(
+        "packaged", backend="onnx", cache_dir=ROOT / ".newsdesk/models", queries_only=True
+    )
+    queries = embedder.encode([q.question for q in load_queries(DEV)])
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(queries, 10)
+    started = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 80
+    hnsw.add(vectors)
+    build_s = time.perf_counter() - started
+    faiss.omp_set_num_threads(1)
+    out = {"vectors": total, "real": len(real), "build_s": round(build_s, 1), "M": 32}
+    for ef in (64, 128, 256):
+        hnsw.hnsw.efSearch = ef
+        times, hits = [], 0
+        for _ in range(3):
+            for i in range(len(queries)):
+                started = time.perf_counter()
+                _, found = hnsw.search(queries[i : i + 1], 10)
+                times.append(time.perf_counter() - started)
+                hits += len(set(found[0]) & set(truth[i]))
+        out[f"ef{ef}"] = {**_percentiles(times), "recall@10": round(hits / (30 * len(queries)), 4)}
+    return out
+
+
+SECTIONS: dict[str, Callable[[], dict]] = {
+    "encode": section_encode,
+    "build": section_build,
+    "fp32": section_fp32,
+    "eval": section_eval,
+    "latency": section_latency,
+    "cold": section_cold,
+    "answers": section_answers,
+    "hnsw": section_hnsw,
+}
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    python = platform.python_version()
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {python}, no GPU"
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in chosen:
+        print(f"[bench] {name} ...", flush=True)
+        started = time.perf_counter()
+        figures = SECTIONS[name]()
+        record = {
+            "figures": figures,
+            "date": date.today().isoformat(),
+            "seconds": round(time.perf_counter() - started, 1),
+            "command": f".venv/bin/python bench/run.py {name}",
+            "machine": machine(),
+        }
+        (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))
+        print(json.dumps(figures, indent=1), flush=True)
+    from bench.report import write_report
+
+    write_report(RESULTS, ROOT / "docs" / "benchmarks.md")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,211 @@
+"""The real discord.py client, command tree and handlers, against simcord's offline Discord."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import discord
+import pytest
+
+from bot.answer import Answer, Excerpt
+from bot.discord_app import FAILED, NewsdeskClient
+from bot.service import AnswerService
+from index.types import Article
+from newsdesk.settings import Settings
+from tests.conftest import SEED_CORPUS
+
+FARS = "neither Iran nor Russian Federation has confirmed"
+
+
+@pytest.fixture
+def settings(tmp_path, seed_index) -> Settings:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    return Settings(
+        _env_file=None,
+        corpus_dir=SEED_CORPUS,
+        index_dir=index,
+        state_dir=tmp_path / "state",
+        discord_cooldown_seconds=5,
+        discord_max_question_chars=300,
+    )
+
+
+@pytest.fixture
+def simcord_bot(settings, real_embedder) -> NewsdeskClient:
+    service = AnswerService(settings, real_embedder)
+    service.load()
+    return NewsdeskClient(settings, service, state_dir=settings.state_dir)
+
+
+@pytest.fixture
+def world(simcord_env):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("news")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    return simcord_env, guild, channel, alice
+
+
+def bot_requests(env, since: int = 0) -> list:
+    return env.http_requests[since:]
+
+
+def sent_payloads(env) -> list[dict]:
+    """Every message body the bot sent (channel messages, interaction responses, follow-ups)."""
+    payloads = []
+    for request in env.http_requests:
+        body = request.json if isinstance(request.json, dict) else None
+        if body is None or request.method not in ("POST", "PATCH"):
+            continue
+        data = body.get("data", body) if "type" in body else body
+        if isinstance(data, dict) and ("content" in data or "embeds" in data):
+            payloads.append(data)
+    return payloads
+
+
+def assert_no_pings(env) -> None:
+    payloads = sent_payloads(env)
+    assert payloads
+    for payload in payloads:
+        assert payload.get("allowed_mentions", {}).get("parse") == [], payload
+
+
+async def test_ask_is_deferred_at_once_then_answered_with_an_embed_quoting_fars(world):
+    env, _, channel, alice = world
+    start = len(env.http_requests)
+    result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    first = bot_requests(env, start)[0]
+    assert first.path.endswith("/callback") and first.json == {"type": 5}  # deferred, thinking
+    (embed,) = result.response.embeds
+    assert FARS in embed.description
+    assert "Iran’s FARS news agency" in embed.description
+    assert embed.fields[0].name == "Sources"
+    assert "Russian Federation Denies Syria" in embed.fields[0].value
+    assert_no_pings(env)
+
+
+async def test_a_mention_gets_a_reply(world):
+    env, _, channel, alice = world
+    message = await alice.send(channel, f"<@{env.bot.user.id}> did Iran confirm the crash?")
+    reply = channel.last_message
+    assert reply.author.id == env.bot.user.id
+    assert reply.reference is not None and reply.reference.message_id == message.id
+    assert FARS in reply.embeds[0].description
+    assert_no_pings(env)
+
+
+async def test_messages_without_a_mention_are_ignored(world):
+    env, _, channel, alice = world
+    await alice.send(channel, "did Iran confirm the crash?")
+    assert channel.last_message.author.id == alice.id
+
+
+async def test_everyone_in_a_question_pings_nobody(world):
+    env, _, channel, alice = world
+    result = await alice.slash(channel, "ask", question="@everyone @here <@&1> did Iran confirm?")
+    embed = result.response.embeds[0]
+    assert "@everyone" not in embed.title and "@here" not in embed.title
+    assert_no_pings(env)
+
+
+async def test_an_answer_too_long_for_one_embed_stays_within_every_limit(world, monkeypatch):
+    env, _, channel, alice = world
+    article = Article(
+        id="a",
+        title="T" * 300,
+        text="x",
+        path="a.txt",
+        source="S" * 100,
+        published="2022-01-01",
+        url="https://example.org/" + "p" * 300,
+    )
+    long_quote = ("This is a very long sentence about the missiles, " * 80).strip()
+    excerpts = [
+        Excerpt(
+            long_quote, "an official " * 20, 0, len(long_quote), 1.0, replace(article, id=f"a{i}")
+        )
+        for i in range(12)
+    ]
+    answer = Answer("q" * 250, answered=True, excerpts=excerpts)
+
+    async def ask(question, **kwargs):
+        return answer
+
+    monkeypatch.setattr(env.bot.service, "ask", ask)
+    result = await alice.slash(channel, "ask", question="anything long")
+    (embed,) = result.response.embeds
+    assert len(embed) <= 6000 and len(embed.description) <= 4096
+    assert len(embed.title) <= 256 and all(len(f.value) <= 1024 for f in embed.fields)
+    assert embed.description.count("> ") >= 1
+    assert not embed.description.endswith("…") or "…" in embed.description
+
+
+async def test_the_cooldown_answers_privately_and_then_lets_the_user_ask_again(world):
+    env, _, channel, alice = world
+    now = [1000.0]
+    env.bot.cooldown._clock = lambda: now[0]
+    await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    second = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert second.ephemeral and second.response.content.startswith("Please wait 5 s")
+    now[0] += 5
+    third = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert not third.ephemeral and FARS in third.response.embeds[0].description
+
+
+async def test_an_over_long_question_gets_a_one_line_private_error(world):
+    env, _, channel, alice = world
+    result = await alice.slash(channel, "ask", question="why " * 100)
+    assert result.ephemeral
+    assert "too long (400 characters)" in result.response.content
+    assert "\n" not in result.response.content
+
+
+async def test_reindex_by_a_member_without_manage_server_is_refused(world):
+    env, guild, channel, alice = world
+    assert "reindex" not in alice.available_commands(channel)  # hidden by default permissions
+    assert "ask" in alice.available_commands(channel)
+    # A server admin may let anyone see the command; the bot still checks the permission.
+    commands = {c.name: c for c in await env.bot.tree.fetch_commands()}
+    guild.set_command_permissions(commands["reindex"], {alice: True})
+    result = await alice.slash(channel, "reindex")
+    assert result.ephemeral
+    assert result.response.content == "Only members with the Manage Server permission can reindex."
+    assert not env.bot.service.reindexing
+
+
+async def test_reindex_by_a_moderator_rebuilds_and_reports(world, settings):
+    env, guild, channel, alice = world
+    moderators = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(env.create_user("mod"), roles=[moderators])
+    result = await mod.slash(channel, "reindex")
+    assert "Reindexed: 0 articles added, 0 removed" in result.response.content
+    answer = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert FARS in answer.response.embeds[0].description
+
+
+async def test_sources_lists_the_indexed_articles(world):
+    env, _, channel, alice = world
+    result = await alice.slash(channel, "sources")
+    embed = result.response.embeds[0]
+    assert embed.title == "Indexed articles (2)"
+    assert "Russian Defense Deny Missiles Landed in Iran" in embed.description
+
+
+async def test_a_broken_index_answers_with_one_line_instead_of_crashing(world):
+    env, _, channel, alice = world
+    env.bot.service._answerer = None
+    result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert result.response.content == "the index is unavailable, an admin can run /reindex"
+
+
+async def test_a_failure_while_answering_is_one_line_and_logged(world, monkeypatch, caplog):
+    env, _, channel, alice = world
+
+    async def boom(question, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(env.bot.service, "ask", boom)
+    result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert result.response.content == FAILED
+    assert "disk on fire" in caplog.text
