@@ -96,7 +96,7 @@ async def test_a_mention_gets_a_reply(world):
 
 
 async def test_messages_without_a_mention_are_ignored(world):
-    env, _, channel, alice = world
+    _env, _, channel, alice = world
     await alice.send(channel, "did Iran confirm the crash?")
     assert channel.last_message.author.id == alice.id
 
@@ -154,7 +154,7 @@ async def test_the_cooldown_answers_privately_and_then_lets_the_user_ask_again(w
 
 
 async def test_an_over_long_question_gets_a_one_line_private_error(world):
-    env, _, channel, alice = world
+    _env, _, channel, alice = world
     result = await alice.slash(channel, "ask", question="why " * 100)
     assert result.ephemeral
     assert "too long (400 characters)" in result.response.content
@@ -185,7 +185,7 @@ async def test_reindex_by_a_moderator_rebuilds_and_reports(world, settings):
 
 
 async def test_sources_lists_the_indexed_articles(world):
-    env, _, channel, alice = world
+    _env, _, channel, alice = world
     result = await alice.slash(channel, "sources")
     embed = result.response.embeds[0]
     assert embed.title == "Indexed articles (2)"
