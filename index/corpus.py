@@ -18,7 +18,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def read_corpus(folder: Path, *, max_article_chars: int = 2_000_000) -> CorpusRe
     root = folder.resolve()
     reading = CorpusReading()
     seen_ids: dict[str, str] = {}
-    seen_text: dict[str, str] = {}
+    seen_text: dict[str, int] = {}  # content hash -> position in reading.articles
     for path, rel in _walk(root, reading.skipped):
         try:
             records = list(_read_file(path, rel, max_article_chars, reading.skipped))
@@ -88,12 +88,14 @@ def read_corpus(folder: Path, *, max_article_chars: int = 2_000_000) -> CorpusRe
                 )
                 continue
             if article.content_hash in seen_text:
-                reading.skipped.append(
-                    Skipped(rel, f"same text as article {seen_text[article.content_hash]!r}", line)
-                )
+                position = seen_text[article.content_hash]
+                first = reading.articles[position]
+                reading.skipped.append(Skipped(rel, f"same text as article {first.id!r}", line))
+                reading.articles[position] = replace(first, aliases=(*first.aliases, article.id))
+                seen_ids[article.id] = rel
                 continue
             seen_ids[article.id] = rel
-            seen_text[article.content_hash] = article.id
+            seen_text[article.content_hash] = len(reading.articles)
             reading.articles.append(article)
     return reading
 

@@ -83,12 +83,15 @@ def load_queries(path: Path) -> list[EvalQuery]:
 
 
 def article_rank(passages: list[Passage], gold: frozenset[str]) -> int | None:
-    """1-based rank of the first gold article among the distinct articles, or None."""
+    """1-based rank of the first gold article among the distinct articles, or None.
+
+    An article indexed once for several identical records matches any of their ids.
+    """
     seen: list[str] = []
     for passage in passages:
         if passage.article.id not in seen:
             seen.append(passage.article.id)
-            if passage.article.id in gold:
+            if gold & {passage.article.id, *passage.article.aliases}:
                 return len(seen)
     return None
 
@@ -99,7 +102,9 @@ def evaluate(retriever: Retriever, queries: list[EvalQuery], mode: Mode, k: int 
     elapsed = 0.0
     for query in queries:
         started = time.perf_counter()
-        passages = retriever.search(query.question, max(k, 10), mode=mode, as_of=query.as_of)
+        # Enough passages for 10 distinct articles (an article shows up to a few passages).
+        wanted = max(k, 10) * retriever.policy.max_per_article
+        passages = retriever.search(query.question, wanted, mode=mode, as_of=query.as_of)
         elapsed += time.perf_counter() - started
         rank = article_rank(passages, query.gold_ids)
         scores.ranks[query.qid] = rank

@@ -31,8 +31,11 @@ class RankingPolicy:
     candidates: int = 100  # per ranker, from the whole index and from the time window each
     rrf_k: int = 60
     recent_days: int = 7  # the window a question without time words points at
-    time_boost: float = 1.0  # a candidate inside the window scores (1 + time_boost) times more
-    decay_days: float = 10.0  # how fast the boost fades outside the window
+    time_boost: float = 2.0  # a candidate inside the window scores (1 + time_boost) times more
+    decay_days: float = 3.0  # how fast the boost fades outside the window
+    dense_margin: float = 0.5  # dense candidates this far below the best one are dropped
+    evidence_depth: int = 3  # an article scores by its best chunks: s1 + d*s2 + d^2*s3
+    evidence_decay: float = 0.4
     max_per_article: int = 2  # passages of one article in one result list
 
 
@@ -123,6 +126,10 @@ class Retriever:
             found.update(
                 (int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0
             )
+        if found:
+            # Far less similar than the best is not a match, however recent.
+            floor = max(found.values()) - self.policy.dense_margin
+            found = {row: score for row, score in found.items() if score >= floor}
         return found
 
     def _search_params(self, selector: object) -> object:
@@ -171,15 +178,31 @@ class Retriever:
         return 1.0 + self.policy.time_boost * math.exp(-distance / self.policy.decay_days)
 
     def _passages(self, fused: dict[int, float], window: TimeWindow, k: int) -> list[Passage]:
+        """Articles ranked by their evidence, each with its best passages, best first.
+
+        An article's score sums its best chunk scores with decaying weights, so an article
+        that matches in several places beats one lucky chunk; each article then shows at
+        most ``max_per_article`` passages, together.
+        """
         final = {row: score * self._time_factor(row, window) for row, score in fused.items()}
-        per_article: dict[str, int] = {}
-        passages: list[Passage] = []
+        by_article: dict[str, list[int]] = {}
         for row in sorted(final, key=lambda r: (-final[r], r)):
+            by_article.setdefault(self.index.chunks[row].article_id, []).append(row)
+        policy = self.policy
+
+        def evidence(rows: list[int]) -> float:
+            best = rows[: policy.evidence_depth]
+            return sum(final[r] * policy.evidence_decay**i for i, r in enumerate(best))
+
+        ranked = sorted(by_article.items(), key=lambda item: (-evidence(item[1]), item[0]))
+        cap = policy.max_per_article
+        chosen = [(aid, row) for aid, rows in ranked for row in rows[:cap]]
+        if len(chosen) < k:  # few articles: diversity must not starve the list
+            chosen += [(aid, row) for aid, rows in ranked for row in rows[cap:]]
+        passages: list[Passage] = []
+        for article_id, row in chosen[:k]:
+            article = self.index.articles[article_id]
             ref = self.index.chunks[row]
-            if per_article.get(ref.article_id, 0) >= self.policy.max_per_article:
-                continue
-            per_article[ref.article_id] = per_article.get(ref.article_id, 0) + 1
-            article = self.index.articles[ref.article_id]
             passages.append(
                 Passage(
                     rank=len(passages) + 1,
@@ -191,8 +214,6 @@ class Retriever:
                     index_version=self.index.version,
                 )
             )
-            if len(passages) == k:
-                break
         return passages
 
 

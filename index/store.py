@@ -427,4 +427,4 @@ def _article_row(article: Article) -> dict[str, Any]:
 
 
 def _article_from_row(row: dict[str, Any]) -> Article:
-    return Article(**row)
+    return Article(**{**row, "aliases": tuple(row.get("aliases", ()))})

@@ -22,6 +22,7 @@ class Article:
     published: str | None = None  # ISO date, YYYY-MM-DD
     url: str | None = None
     content_hash: str = ""
+    aliases: tuple[str, ...] = ()  # ids of exact duplicates, indexed once under this id
 
     def meta(self) -> dict[str, str | None]:
         """Metadata without the text, as shown next to every quote."""

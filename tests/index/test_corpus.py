@@ -126,6 +126,7 @@ def test_exact_duplicate_articles_are_indexed_once(tmp_path):
     write(tmp_path / "b" / "copy.txt", "Headline\n\nSame body.")
     reading = read_corpus(tmp_path)
     assert [a.id for a in reading.articles] == ["a"]
+    assert reading.articles[0].aliases == ("b/copy",)  # its id still finds the text
     assert [str(s) for s in reading.skipped] == ["b/copy.txt: same text as article 'a'"]
 
 

@@ -46,7 +46,8 @@ def test_recent_articles_rank_first_as_of_a_date(council):
 
 def test_articles_published_after_as_of_are_not_candidates(council):
     found = council.search("did the council approve the budget?", 5, as_of=date(2019, 3, 5))
-    assert titles(found) == ["budget-2019", "Harbour news"]
+    assert titles(found)[0] == "budget-2019"
+    assert not {"budget-2022", "zoning-2022"} & set(titles(found))
 
 
 def test_time_words_in_the_question_move_the_window(council):
@@ -72,12 +73,11 @@ def test_unknown_mode_is_refused(council):
         council.search("budget", 3, mode="fuzzy")
 
 
-def test_no_more_than_two_passages_per_article(seed_retriever):
-    found = seed_retriever.search("Russia missiles Syria Iran", 10)
-    per_article = {p.article.id: 0 for p in found}
-    for p in found:
-        per_article[p.article.id] += 1
-    assert max(per_article.values()) <= 2
+def test_articles_come_with_at_most_two_passages_before_any_third(seed_retriever):
+    found = seed_retriever.search("Russia missiles Syria Iran", 9)
+    assert len(found) == 9  # a small index still fills the list
+    first = [p.article.id for p in found[:4]]
+    assert first[0] == first[1] and first[2] == first[3] and first[0] != first[2]
 
 
 @pytest.mark.skipif(not RTQA.exists(), reason="needs ../shared/data/rtqa")
