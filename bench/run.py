@@ -187,7 +187,9 @@ def section_latency() -> dict:
     from index.store import StoredIndex
 
     index = StoredIndex.load(WORK / "rtqa-index")
-    embedder = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
+    embedder = load_embedder(
+        "packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models", threads=1
+    )
     retriever = Retriever(index, embedder)
     queries = load_queries(DEV)
     out: dict = {"chunks": len(index.chunks)}
@@ -239,7 +241,9 @@ def section_answers() -> dict:
     from index.store import StoredIndex
 
     index = StoredIndex.load(WORK / "rtqa-index")
-    embedder = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
+    embedder = load_embedder(
+        "packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models", threads=1
+    )
     answerer = Answerer(Retriever(index, embedder))
     queries = load_queries(DEV)
     answered = contains = 0

@@ -223,7 +223,9 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _embedder(settings: Settings, *, queries_only: bool = False) -> Embedder:
+def _embedder(settings: Settings, *, serving: bool = False, queries_only: bool = False) -> Embedder:
+    """The configured embedder; ``serving`` keeps document encoding to one thread (short
+    sentences for answers run fastest so, and a rebuild leaves a core to questions)."""
     from index.embedding import load_embedder
 
     return load_embedder(
@@ -231,11 +233,12 @@ def _embedder(settings: Settings, *, queries_only: bool = False) -> Embedder:
         backend=settings.embedding_backend,
         cache_dir=settings.model_cache_dir,
         batch_size=settings.embed_batch_size,
+        threads=1 if serving else 2,
         queries_only=queries_only,
     )
 
 
-def _retriever(settings: Settings, *, mode: str | None = None) -> Retriever:
+def _retriever(settings: Settings, *, mode: str | None = None, answers: bool = False) -> Retriever:
     from index.embedding import canonical_model_name
     from index.retriever import Retriever
     from index.store import StoredIndex, check_compatible
@@ -246,7 +249,7 @@ def _retriever(settings: Settings, *, mode: str | None = None) -> Retriever:
         check_compatible(
             index.manifest, canonical_model_name(settings.embedding_model), index.manifest.dimension
         )
-    embedder = _embedder(settings, queries_only=True)
+    embedder = _embedder(settings, serving=True, queries_only=not answers)
     check_compatible(index.manifest, embedder.name, embedder.dimension)
     return Retriever(
         index,
@@ -261,7 +264,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answer import Answerer, AnswerPolicy
     from bot.render import answer_json, render_answer
 
-    retriever = _retriever(settings, mode=args.mode)
+    retriever = _retriever(settings, mode=args.mode, answers=True)
     answerer = Answerer(retriever, policy=AnswerPolicy(max_excerpts=settings.max_excerpts))
     answer = answerer.answer(args.question, as_of=args.as_of or settings.as_of)
     if args.json:
@@ -281,7 +284,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.discord_app import NewsdeskClient
     from bot.service import AnswerService
 
-    service = AnswerService(settings, _embedder(settings))
+    service = AnswerService(settings, _embedder(settings, serving=True))
     service.load()  # model and index load once, before the bot connects
     if service.unavailable_reason:
         print(f"newsdesk: warning: {service.unavailable_reason}", file=sys.stderr)
