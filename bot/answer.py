@@ -10,6 +10,7 @@ scores above a threshold calibrated on real questions, the answer says so and qu
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -120,6 +121,7 @@ class Answerer:
         self.embedder = embedder or retriever.embedder
         self.policy = policy or AnswerPolicy()
         self._sentences: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
+        self._sentences_lock = threading.Lock()  # answers run in worker threads
 
     def answer(self, question: str, *, as_of: date | None = None) -> Answer:
         passages = self.retriever.search(question, self.policy.passages, as_of=as_of)
@@ -158,14 +160,16 @@ class Answerer:
 
     def _article_sentences(self, article: Article) -> list[tuple[int, int]]:
         key = article.content_hash or article.id
-        spans = self._sentences.get(key)
-        if spans is None:
-            spans = sentence_spans(article.text)
+        with self._sentences_lock:
+            spans = self._sentences.get(key)
+            if spans is not None:
+                self._sentences.move_to_end(key)
+                return spans
+        spans = sentence_spans(article.text)
+        with self._sentences_lock:
             self._sentences[key] = spans
             if len(self._sentences) > 512:
                 self._sentences.popitem(last=False)
-        else:
-            self._sentences.move_to_end(key)
         return spans
 
     def _score(self, question: str, candidates: list[_Candidate]) -> list[_Candidate]:
