@@ -339,7 +339,25 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {python}, no GPU"
 
 
+def run_section(name: str) -> None:
+    """Measure one section in this process and store its figures."""
+    started = time.perf_counter()
+    figures = SECTIONS[name]()
+    record = {
+        "figures": figures,
+        "date": date.today().isoformat(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "command": f".venv/bin/python bench/run.py {name}",
+        "machine": machine(),
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))
+    print(json.dumps(figures, indent=1), flush=True)
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--one"]:
+        run_section(argv[1])
+        return
     chosen = argv or list(SECTIONS)
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
@@ -347,18 +365,14 @@ def main(argv: list[str]) -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in chosen:
+        # Each section in a process of its own, so memory figures are its own.
         print(f"[bench] {name} ...", flush=True)
-        started = time.perf_counter()
-        figures = SECTIONS[name]()
-        record = {
-            "figures": figures,
-            "date": date.today().isoformat(),
-            "seconds": round(time.perf_counter() - started, 1),
-            "command": f".venv/bin/python bench/run.py {name}",
-            "machine": machine(),
-        }
-        (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))
-        print(json.dumps(figures, indent=1), flush=True)
+        subprocess.run(
+            [sys.executable, __file__, "--one", name],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=True,
+        )
     from bench.report import write_report
 
     write_report(RESULTS, ROOT / "docs" / "benchmarks.md")

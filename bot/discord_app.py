@@ -7,6 +7,7 @@ are deferred at once, and the work runs off the event loop (see ``bot/service.py
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -84,6 +85,17 @@ class NewsdeskClient(discord.Client):
 
     async def setup_hook(self) -> None:
         await self.sync_commands()
+        if self.settings.index_poll_seconds > 0:
+            self._watcher = asyncio.create_task(self._watch_index(), name="newsdesk-index-watch")
+
+    async def _watch_index(self) -> None:
+        """Pick up index versions that `newsdesk index build` publishes while we run."""
+        while not self.is_closed():
+            await asyncio.sleep(self.settings.index_poll_seconds)
+            try:
+                await self.service.refresh()
+            except Exception:
+                log.exception("checking for a new index version failed")
 
     async def sync_commands(self) -> bool:
         """Sync to the dev guild (instant) or globally, only when the commands changed."""

@@ -18,7 +18,7 @@ from bot.answer import Answer, Answerer, AnswerPolicy
 from index.builder import BuildOptions, BuildReport, build_index
 from index.embedding import Embedder
 from index.retriever import Retriever
-from index.store import FaissSpec, StoredIndex
+from index.store import FaissSpec, StoredIndex, read_pointer
 from index.types import Article
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings
@@ -73,6 +73,28 @@ class AnswerService:
             ef_search=self.settings.hnsw_ef_search,
         )
         return Answerer(retriever, policy=AnswerPolicy(max_excerpts=self.settings.max_excerpts))
+
+    async def refresh(self) -> bool:
+        """Swap in a version another process published (``newsdesk index build``), if any.
+
+        Cheap when nothing changed: one small file is read. Returns whether it swapped.
+        """
+        try:
+            version, _ = read_pointer(self.settings.index_dir)
+        except NewsdeskError:
+            return False
+        current = self.index
+        if self._reindex_lock.locked() or (current is not None and current.version == version):
+            return False
+        try:
+            index = await asyncio.to_thread(StoredIndex.load, self.settings.index_dir)
+        except NewsdeskError as exc:
+            log.error("new index version %s not loaded: %s", version, exc)
+            return False
+        self._answerer = self._answerer_for(index)
+        self.unavailable_reason = None
+        log.info("switched to index version %s", index.version)
+        return True
 
     @property
     def index(self) -> StoredIndex | None:

@@ -90,19 +90,16 @@ class LexicalIndex:
         return self._idf
 
     def search(
-        self, query: str, k: int, *, rows: tuple[int, int] | None = None
+        self, query: str, k: int, *, ranges: list[tuple[int, int]] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Row numbers and BM25 scores of the best ``k`` chunks, optionally within ``rows``."""
+        """Row numbers and BM25 scores of the best ``k`` chunks within each row range (the
+        whole index by default), scored once for all ranges."""
         tokens = [t for t in tokenize([query])[0] if t in self._vocab]
         if not tokens or self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self._model.get_scores(tokens)
-        if rows is not None:
-            lo, hi = rows
-            window = scores[lo:hi]
-            top = _top(window, k) + lo
-        else:
-            top = _top(scores, k)
+        tops = [_top(scores[lo:hi], k) + lo for lo, hi in (ranges or [(0, self.size)])]
+        top = np.unique(np.concatenate(tops))
         top = top[scores[top] > 0]
         return top.astype(np.int64), scores[top].astype(np.float32)
 

@@ -82,6 +82,7 @@ class Retriever:
         self._today = today
         self._ef_search = ef_search
         self._days = index.row_days()
+        self._flat = _flat_vectors(index.vectors)
 
     def search(
         self, query: str, k: int = 5, *, mode: Mode | None = None, as_of: date | None = None
@@ -120,6 +121,12 @@ class Retriever:
             want = min(self.policy.candidates, hi - lo)
             if (lo, hi) == (0, total):
                 scores, rows = self.index.vectors.search(vector, want)
+            elif self._flat is not None:
+                # A date window is a slice of rows: score just those (a filtered FAISS
+                # search would still visit every vector).
+                window = self._flat[lo:hi] @ vector[0]
+                top = np.argpartition(-window, want - 1)[:want]
+                scores, rows = window[top][None, :], (top + lo)[None, :]
             else:
                 params = self._search_params(faiss.IDSelectorRange(lo, hi))
                 scores, rows = self.index.vectors.search(vector, want, params=params)
@@ -144,12 +151,9 @@ class Retriever:
         return params
 
     def _lexical(self, text: str, ranges: list[tuple[int, int]]) -> dict[int, float]:
-        found: dict[int, float] = {}
         assert self.index.lexical is not None
-        for rows in ranges:
-            hits, scores = self.index.lexical.search(text, self.policy.candidates, rows=rows)
-            found.update(zip(hits.tolist(), scores.tolist(), strict=True))
-        return found
+        hits, scores = self.index.lexical.search(text, self.policy.candidates, ranges=ranges)
+        return dict(zip(hits.tolist(), scores.tolist(), strict=True))
 
     def _fuse(self, fused: dict[int, float], scores: dict[int, float]) -> None:
         """Reciprocal rank fusion: each ranker adds 1 / (rrf_k + its rank)."""
@@ -215,6 +219,16 @@ class Retriever:
                 )
             )
         return passages
+
+
+def _flat_vectors(vectors: object) -> np.ndarray | None:
+    """A zero-copy view of a flat index's vectors (None for other index types)."""
+    import faiss
+
+    if not isinstance(vectors, faiss.IndexFlat) or vectors.ntotal == 0:
+        return None
+    data = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d)
+    return np.asarray(data).reshape(vectors.ntotal, vectors.d)
 
 
 def _check_mode(mode: str) -> Mode:

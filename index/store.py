@@ -157,6 +157,8 @@ class StoredIndex:
                 CHUNKS: _write_jsonl(tmp / CHUNKS, (asdict(c) for c in self.chunks)),
                 VECTORS: _write_faiss(tmp / VECTORS, self.vectors),
             }
+            if self.lexical is None:
+                raise ValueError("an index without its BM25 part cannot be saved")
             self.lexical.save(tmp / BM25)
             for name in BM25_FILES:
                 files[f"{BM25}/{name}"] = _checksum(tmp / BM25 / name)
@@ -177,8 +179,13 @@ class StoredIndex:
             shutil.rmtree(tmp, ignore_errors=True)
             with contextlib.suppress(OSError):
                 (root / f"{CURRENT}.tmp").unlink(missing_ok=True)
-            if _current_version(root) != version:
-                shutil.rmtree(root / version, ignore_errors=True)
+            if _current_version(root) == version:
+                reason = exc.strerror or str(exc)
+                raise IndexWriteError(
+                    f"the new index {version} is in place in {root}, but flushing it to disk "
+                    f"failed: {reason}; check the disk, then build again"
+                ) from None
+            shutil.rmtree(root / version, ignore_errors=True)
             raise IndexWriteError(_write_message(root, exc)) from None
         self.version = version
         _collect_garbage(root, keep={version, previous})

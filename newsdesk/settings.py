@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     discord_max_question_chars: int = Field(
         300, ge=10, le=4000, description="Longer questions get a one-line private error."
     )
+    index_poll_seconds: float = Field(
+        30.0, ge=0, description="How often the bot checks for a newly built index (0: never)."
+    )
     state_dir: Path = Field(
         Path(".newsdesk"), description="Where the bot keeps small state (command sync)."
     )

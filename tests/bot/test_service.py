@@ -58,3 +58,13 @@ async def test_a_missing_index_makes_the_service_say_so(tmp_path, real_embedder)
     assert "no index at" in service.unavailable_reason
     with pytest.raises(IndexUnavailableError, match="an admin can run /reindex"):
         await service.ask("anything")
+
+
+async def test_refresh_swaps_in_a_version_built_by_another_process(service, real_embedder):
+    from index.builder import build_index
+
+    assert await service.refresh() is False  # nothing new
+    write(service.settings.corpus_dir / "dam.txt", "Dam news\n\nThe Ruritanian dam burst.")
+    build_index(service.settings.corpus_dir, service.settings.index_dir, real_embedder)
+    assert await service.refresh() is True
+    assert "dam" in service.index.articles
