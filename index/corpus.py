@@ -266,6 +266,8 @@ def _read_json(
         return
     if not isinstance(data, list):
         raise _BadRecord("JSON is neither an article object nor a list of them")
+    if not data:
+        raise _BadRecord("JSON list holds no articles")
     for position, record in enumerate(data, start=1):
         try:
             yield _article_from_record(record, rel, max_chars, fallback_id=None), None
@@ -333,6 +335,8 @@ def _front_matter(raw: str) -> dict[str, object]:
     """Parse YAML front matter safely: small, no aliases (no expansion bombs)."""
     if len(raw) > _MAX_FRONT_MATTER:
         raise _BadRecord("front matter larger than 16 KB")
+    if _bracket_depth(raw) > 32:  # the YAML parser would recurse for seconds, then fail
+        raise _BadRecord("front matter nested too deeply")
     try:
         for event in yaml.parse(raw, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
@@ -341,11 +345,24 @@ def _front_matter(raw: str) -> dict[str, object]:
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "cannot be parsed"
         raise _BadRecord(f"invalid front matter ({problem})") from None
+    except RecursionError:
+        raise _BadRecord("front matter nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise _BadRecord("front matter is not a mapping of fields")
     return {str(k).lower(): v for k, v in data.items()}
+
+
+def _bracket_depth(raw: str) -> int:
+    depth = deepest = 0
+    for ch in raw:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _check_length(text: str, max_chars: int) -> None:

@@ -1,7 +1,13 @@
-"""Shared fixtures: the seed corpus, the real packaged model (loaded once) and its index."""
+"""Shared fixtures: the seed corpus, the real packaged model (loaded once) and its index.
+
+The whole suite runs with logging at DEBUG and a sentinel Discord token in the environment
+(so every ``Settings`` built here holds it); a log line carrying the sentinel fails the run.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +22,40 @@ from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
+SENTINEL_TOKEN = "NDsentinel." + "T0k3n" * 10
+os.environ["NEWSDESK_DISCORD_TOKEN"] = SENTINEL_TOKEN
+
+
+class _SecretWatch(logging.Handler):
+    """Records every log line (message, arguments, traceback) that carries the sentinel."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001 - a badly formatted record is not our concern here
+            text = str(record.msg)
+        if SENTINEL_TOKEN in text:
+            self.leaks.append(text[:300])
+
+
+SECRET_WATCH = _SecretWatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = logging.getLogger()
+    root.addHandler(SECRET_WATCH)
+    root.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if SECRET_WATCH.leaks:
+        print("\nthe Discord token appeared in log lines:\n" + "\n".join(SECRET_WATCH.leaks))
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
