@@ -12,8 +12,9 @@ from pathlib import Path
 
 from index.store import StoredIndex
 from tests.conftest import ROOT, write
+from tests.reliability.conftest import size
 
-RUNS = 30
+RUNS = size(30, 200)
 
 
 def make_corpus(folder: Path, generation: int, size: int = 300) -> set[str]:

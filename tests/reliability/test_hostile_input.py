@@ -32,9 +32,22 @@ SUFFIXES = [".txt", ".md", ".json", ".jsonl", ".jsonl.gz", ".json.gz"]
 nasty_text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400
 ) | st.sampled_from(
-    ["\ufeffHeadline\n\nBody.", "---\ntitle: [unclosed\n---\nBody", "---\na: &a [1]\nb: *a\n---\nx",
-     "\x00\x01binary", "", "   \n\t ", "{}", "[]", '{"text": 5}', '[{"text": ""}]', "null",
-     '{"id": null, "text": "ok text"}', "---\n---\n", "# Only a title"]
+    [
+        "\ufeffHeadline\n\nBody.",
+        "---\ntitle: [unclosed\n---\nBody",
+        "---\na: &a [1]\nb: *a\n---\nx",
+        "\x00\x01binary",
+        "",
+        "   \n\t ",
+        "{}",
+        "[]",
+        '{"text": 5}',
+        '[{"text": ""}]',
+        "null",
+        '{"id": null, "text": "ok text"}',
+        "---\n---\n",
+        "# Only a title",
+    ]
 )
 nasty_bytes = st.binary(max_size=300) | st.sampled_from(
     [b"\xff\xfe\xfd", b"\xef\xbb\xbfBOM headline\n\nbody", b"\x1f\x8b\x08garbage", b"\x00" * 50]
@@ -47,12 +60,16 @@ def _write(folder: Path, index: int, suffix: str, data: bytes) -> None:
     (folder / f"f{index}{suffix}").write_bytes(data)
 
 
-@settings(max_examples=size(200, 10_000), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=size(200, 10_000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     files=st.lists(
         st.tuples(st.sampled_from(SUFFIXES), nasty_text.map(str.encode) | nasty_bytes),
-        min_size=1, max_size=5,
+        min_size=1,
+        max_size=5,
     )
 )
 def test_generated_files_give_only_articles_or_reported_skips(tmp_path_factory, files):
@@ -71,7 +88,9 @@ def test_huge_and_deep_inputs_are_skipped_with_bounded_memory(tmp_path):
     (tmp_path / "line.txt").write_bytes(b"x" * 50_000_000)
     (tmp_path / "line.jsonl").write_bytes(b'{"text": "' + b"y" * 50_000_000 + b'"}\n')
     (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
-    (tmp_path / "wide.json").write_text(json.dumps([{"id": str(i), "text": f"t {i}"} for i in range(20_000)]))
+    (tmp_path / "wide.json").write_text(
+        json.dumps([{"id": str(i), "text": f"t {i}"} for i in range(20_000)])
+    )
     (tmp_path / "bomb.md").write_text("---\n" + "a: " + "[" * 5000 + "]" * 5000 + "\n---\nbody")
     tracemalloc.start()
     reading = read_corpus(tmp_path, max_article_chars=2_000_000)
@@ -106,21 +125,39 @@ def test_filesystem_tricks_are_skipped_with_a_reason(tmp_path):
 
 
 question_text = st.text(max_size=3000) | st.sampled_from(
-    ["@everyone", "@here hi", "<@123> <@&456> <#789>", "[click](https://evil.example)", "```\ncode\n```",
-     "\u200b\u200b\u200b", "\x00\x07\x1b[31m", "émoji 🚀 中文 العربية", "a" * 12_000, "*bold* _it_ ~~s~~ ||spoil||",
-     "> quote\n> more", "# heading"]
+    [
+        "@everyone",
+        "@here hi",
+        "<@123> <@&456> <#789>",
+        "[click](https://evil.example)",
+        "```\ncode\n```",
+        "\u200b\u200b\u200b",
+        "\x00\x07\x1b[31m",
+        "émoji 🚀 中文 العربية",
+        "a" * 12_000,
+        "*bold* _it_ ~~s~~ ||spoil||",
+        "> quote\n> more",
+        "# heading",
+    ]
 )
 
 
 @settings(max_examples=size(300, 10_000), deadline=None)
-@given(question=question_text, quotes=st.lists(question_text, min_size=1, max_size=6),
-       speaker=st.none() | question_text, title=question_text, url=st.none() | st.text(max_size=500))
+@given(
+    question=question_text,
+    quotes=st.lists(question_text, min_size=1, max_size=6),
+    speaker=st.none() | question_text,
+    title=question_text,
+    url=st.none() | st.text(max_size=500),
+)
 def test_every_discord_payload_is_inert_and_within_limits(question, quotes, speaker, title, url):
     article = Article(id="a", title=title or "t", text="x", path="a.txt", source=speaker, url=url)
     excerpts = [Excerpt(q or "q", speaker, 0, 1, 1.0, article) for q in quotes]
     embed = answer_embed(Answer(question, answered=True, excerpts=excerpts))
     data = embed.to_dict()
-    assert len(embed.title or "") <= TITLE_LIMIT and len(embed.description or "") <= DESCRIPTION_LIMIT
+    assert (
+        len(embed.title or "") <= TITLE_LIMIT and len(embed.description or "") <= DESCRIPTION_LIMIT
+    )
     assert all(len(f["value"]) <= FIELD_VALUE_LIMIT for f in data.get("fields", []))
     assert len(embed) <= TOTAL_LIMIT
     rendered = json.dumps(data, ensure_ascii=False)

@@ -15,7 +15,12 @@ from tests.conftest import ROOT, SECRET_WATCH, SENTINEL_TOKEN
 def test_settings_never_show_the_token():
     settings = Settings(_env_file=None)
     assert settings.discord_token.get_secret_value() == SENTINEL_TOKEN
-    for shown in (repr(settings), str(settings), settings.model_dump_json(), repr(settings.discord_token)):
+    for shown in (
+        repr(settings),
+        str(settings),
+        settings.model_dump_json(),
+        repr(settings.discord_token),
+    ):
         assert SENTINEL_TOKEN not in shown
 
 
@@ -41,9 +46,9 @@ def test_a_missing_token_is_one_line(monkeypatch, capsys):
     monkeypatch.delenv("NEWSDESK_DISCORD_TOKEN")
     monkeypatch.chdir(ROOT / "tests")  # no .env here
     assert main(["serve"]) == 2
-    assert capsys.readouterr().err == (
-        "newsdesk: error: NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env (see README)\n"
-    )
+    err = capsys.readouterr().err
+    assert err.startswith("newsdesk: error: NEWSDESK_DISCORD_TOKEN is not set; put the bot token")
+    assert err.count("\n") == 1
 
 
 def test_dot_env_is_git_ignored():

@@ -1,0 +1,191 @@
+"""Load and soak: many users through the offline Discord harness, many questions in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import shutil
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from bot.discord_app import NewsdeskClient
+from bot.service import AnswerService
+from newsdesk.settings import Settings
+from tests.conftest import ROOT, SEED_CORPUS
+from tests.reliability.conftest import FULL, size
+
+FIGURES = ROOT / "bench" / "results"
+QUESTIONS = [
+    "did Iran confirm the crash?",
+    "What did U.S. officials tell CNN?",
+    "What did Putin insist?",
+    "How many missiles did the four ships fire?",
+    "What is the capital of Australia?",
+    "Who is Rami Abdulrahman?",
+    "What did Carter warn?",
+    "@everyone did Russia deny it?",
+]
+
+
+class LoopWatchdog:
+    """Measures how late the event loop runs a callback posted from another thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.02) -> None:
+        self.loop, self.every = loop, every
+        self.worst = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            posted = time.perf_counter()
+            done = threading.Event()
+
+            def ran(posted: float = posted, done: threading.Event = done) -> None:
+                self.worst = max(self.worst, time.perf_counter() - posted)
+                done.set()
+
+            self.loop.call_soon_threadsafe(ran)
+            done.wait(5)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> LoopWatchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def record(name: str, figures: dict) -> None:
+    """Keep the full run's figures for docs/reliability.md."""
+    if FULL:
+        FIGURES.mkdir(parents=True, exist_ok=True)
+        (FIGURES / f"reliability-{name}.json").write_text(json.dumps(figures, indent=1))
+
+
+@pytest.fixture
+def settings(tmp_path, seed_index) -> Settings:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    return Settings(
+        _env_file=None,
+        corpus_dir=SEED_CORPUS,
+        index_dir=index,
+        state_dir=tmp_path / "state",
+        discord_cooldown_seconds=5,
+    )
+
+
+@pytest.fixture
+def simcord_bot(settings, real_embedder) -> NewsdeskClient:
+    service = AnswerService(settings, real_embedder)
+    service.load()
+    return NewsdeskClient(settings, service, state_dir=settings.state_dir)
+
+
+async def test_users_asking_as_fast_as_they_can_through_the_harness(simcord_env):
+    """simcord runs one user action at a time: this is the bot's full path under a
+    back-to-back stream; the concurrent form is the next test."""
+    users_n, each = size(8, 50), size(4, 20)
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("news")
+    users = [guild.add_member(simcord_env.create_user(f"user{i}")) for i in range(users_n)]
+    now = [0.0]
+    simcord_env.bot.cooldown._clock = lambda: now[0]
+    latencies, answered, cooled = [], 0, 0
+    rng = random.Random(9)
+    with LoopWatchdog(asyncio.get_running_loop()) as watchdog:
+        for _ in range(each // 2):
+            for user in users:
+                for attempt in range(2):  # ask, then at once again: the second one waits
+                    started = time.perf_counter()
+                    result = await user.slash(channel, "ask", question=rng.choice(QUESTIONS))
+                    latencies.append(time.perf_counter() - started)
+                    if attempt:
+                        assert result.ephemeral
+                        assert result.response.content.startswith("Please wait")
+                        cooled += 1
+                    else:
+                        assert not result.ephemeral and result.response.embeds, result
+                        answered += 1
+            now[0] += 5
+    assert answered + cooled == users_n * each and answered > 0 and cooled > 0
+    assert watchdog.worst < 0.25, f"event loop stalled {watchdog.worst * 1000:.0f} ms"
+    latencies.sort()
+    record(
+        "harness",
+        {
+            "users": users_n,
+            "questions_each": each,
+            "answered": answered,
+            "cooldown_replies": cooled,
+            "worst_loop_stall_ms": round(watchdog.worst * 1000, 1),
+            "p50_ms": round(1000 * statistics.median(latencies), 1),
+            "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
+        },
+    )
+
+
+async def test_concurrent_questions_keep_the_event_loop_responsive(settings, real_embedder):
+    service = AnswerService(settings, real_embedder)
+    service.load()
+    total = size(100, 1000)
+    rng = random.Random(4)
+    latencies: list[float] = []
+
+    async def one(question: str) -> None:
+        started = time.perf_counter()
+        answer = await service.ask(question)
+        latencies.append(time.perf_counter() - started)
+        assert answer.question == question
+
+    with LoopWatchdog(asyncio.get_running_loop()) as watchdog:
+        await asyncio.gather(*(one(rng.choice(QUESTIONS)) for _ in range(total)))
+    assert len(latencies) == total
+    assert watchdog.worst < 0.25, f"event loop stalled {watchdog.worst * 1000:.0f} ms"
+    latencies.sort()
+    record(
+        "concurrent",
+        {
+            "questions": total,
+            "worst_loop_stall_ms": round(watchdog.worst * 1000, 1),
+            "p50_ms": round(1000 * statistics.median(latencies), 1),
+            "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
+        },
+    )
+
+
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * 4096 / 2**20
+
+
+def test_memory_stays_flat_over_many_questions(seed_retriever):
+    answerer = Answerer(seed_retriever)
+    rng = random.Random(12)
+    total = size(300, 10_000)
+
+    def question(i: int) -> str:
+        if i % 10 == 0:
+            return "".join(rng.choice("abcxyz0123456789") for _ in range(12_000))
+        return rng.choice(QUESTIONS) + f" {i}"
+
+    for i in range(100):
+        answerer.answer(question(i))
+    warm = rss_mb()
+    for i in range(100, total):
+        answerer.answer(question(i))
+    growth = rss_mb() - warm
+    assert growth < 100, f"RSS grew {growth:.0f} MB"
+    record(
+        "soak",
+        {"questions": total, "rss_after_warmup_mb": round(warm), "growth_mb": round(growth, 1)},
+    )
