@@ -49,6 +49,9 @@ class AnswerService:
         self.embedder = embedder
         self._answerer: Answerer | None = None
         self._reindex_lock = asyncio.Lock()
+        # Worker threads running Python code contend with the event loop for the GIL: with
+        # many at once the loop stalled for most of a second (measured, 1,000 questions).
+        self._answering = asyncio.Semaphore(settings.max_concurrent_answers)
         self.unavailable_reason: str | None = None
 
     # -- loading -------------------------------------------------------------------------
@@ -106,9 +109,10 @@ class AnswerService:
         answerer = self._answerer  # one version for the whole answer
         if answerer is None:
             raise IndexUnavailableError("the index is unavailable, an admin can run /reindex")
-        return await asyncio.to_thread(
-            answerer.answer, question, as_of=as_of or self.settings.as_of
-        )
+        async with self._answering:
+            return await asyncio.to_thread(
+                answerer.answer, question, as_of=as_of or self.settings.as_of
+            )
 
     def sources(self) -> list[Article]:
         index = self.index

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     discord_max_question_chars: int = Field(
         300, ge=10, le=4000, description="Longer questions get a one-line private error."
     )
+    max_concurrent_answers: int = Field(
+        2, ge=1, le=32, description="Questions answered at once; more wait their turn."
+    )
     index_poll_seconds: float = Field(
         30.0, ge=0, description="How often the bot checks for a newly built index (0: never)."
     )
