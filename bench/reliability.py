@@ -1,6 +1,7 @@
 """Runs the reliability campaign at full size and writes docs/reliability.md.
 
-    .venv/bin/python bench/reliability.py
+    .venv/bin/python bench/reliability.py            # the whole campaign (about 25 minutes)
+    .venv/bin/python bench/reliability.py Memory     # rows whose name contains a word
 
 Every test named below also runs in CI at a small size; here NEWSDESK_RELIABILITY=full
 sets the sizes of the issue (200 kills, 10,000 generated files and questions, 50 users x 20
@@ -90,10 +91,13 @@ CAMPAIGN = [
 ]
 
 
-def main() -> None:
+def main(words: list[str]) -> None:
     env = {**os.environ, "NEWSDESK_RELIABILITY": "full", "PYTHONPATH": str(ROOT)}
-    rows = []
+    store = RESULTS / "reliability.json"
+    kept = {row[0]: row for row in json.loads(store.read_text())} if store.exists() else {}
     for name, scale, target in CAMPAIGN:
+        if words and not any(w in name for w in words):
+            continue
         report = RESULTS / "junit-reliability.xml"
         started = time.perf_counter()
         done = subprocess.run(
@@ -122,13 +126,15 @@ def main() -> None:
         print(f"{name}: {result} in {seconds:.0f} s", flush=True)
         if failures:
             print(done.stdout[-3000:], flush=True)
-        rows.append((name, scale, result, f"{seconds:.0f}", target))
+        kept[name] = (name, scale, result, f"{seconds:.0f}", target, date.today().isoformat())
+        store.write_text(json.dumps(list(kept.values()), indent=1))
     (RESULTS / "junit-reliability.xml").unlink(missing_ok=True)
+    rows = [kept[name] for name, _, _ in CAMPAIGN if name in kept]
     figures = {p.stem: json.loads(p.read_text()) for p in RESULTS.glob("reliability-*.json")}
     write(rows, figures)
 
 
-def write(rows: list[tuple[str, ...]], figures: dict) -> None:
+def write(rows: list, figures: dict) -> None:
     lines = [
         "# Reliability",
         "",
@@ -170,4 +176,4 @@ def write(rows: list[tuple[str, ...]], figures: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
