@@ -13,7 +13,8 @@ TARGETS = """\
 
 
 def _load(results: Path) -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    runs = {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    return {name: run for name, run in runs.items() if isinstance(run, dict) and "figures" in run}
 
 
 def _get(data: dict, *path: str) -> object:

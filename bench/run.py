@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bench.report, when run as a script
 SHARED = ROOT.parent / "shared"
 RTQA = SHARED / "data" / "rtqa"
 WORK = ROOT / "bench" / "out"
