@@ -237,7 +237,7 @@ def section_answers() -> dict:
     """Issue 4's measure: do the quoted excerpts contain the answer string?"""
     from bot.answer import Answerer
     from index.embedding import load_embedder
-    from index.evaluation import load_queries
+    from index.evaluation import answer_matches, load_queries
     from index.retriever import Retriever
     from index.store import StoredIndex
 
@@ -251,8 +251,7 @@ def section_answers() -> dict:
     for q in queries:
         answer = answerer.answer(q.question, as_of=q.as_of)
         answered += answer.answered
-        quoted = " ".join(e.quote for e in answer.excerpts).lower()
-        contains += any(_bare(a) in quoted for a in q.answers)
+        contains += answer_matches(q.answers, " ".join(e.quote for e in answer.excerpts))
     seed = StoredIndex.load(WORK / "seed-index")
     off_topic = Answerer(Retriever(seed, embedder))
     refused = sum(not off_topic.answer(q.question, as_of=q.as_of).answered for q in queries)
@@ -262,11 +261,6 @@ def section_answers() -> dict:
         "answered": round(answered / len(queries), 3),
         "refused_on_seed_index": round(refused / len(queries), 3),
     }
-
-
-def _bare(answer: str) -> str:
-    """The answer string without the quiz's surrounding quotation marks."""
-    return answer.strip().strip("“”\"'‘’").lower()
 
 
 def section_hnsw() -> dict:

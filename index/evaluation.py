@@ -96,6 +96,12 @@ def article_rank(passages: list[Passage], gold: frozenset[str]) -> int | None:
     return None
 
 
+def answer_matches(answers: tuple[str, ...], text: str) -> bool:
+    """An answer string occurs in ``text``, case-insensitively, without the quiz's quotes."""
+    lowered = text.lower()
+    return any(a.strip().strip("“”\"'‘’").lower() in lowered for a in answers if a.strip())
+
+
 def evaluate(retriever: Retriever, queries: list[EvalQuery], mode: Mode, k: int = 10) -> ModeScores:
     """Score one mode over all questions."""
     scores = ModeScores()

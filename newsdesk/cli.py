@@ -12,6 +12,7 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +114,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, metavar="N", help="passages per question")
     evaluate.add_argument("--mode", choices=MODES, help="one mode (default: all three)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--answers",
+        action="store_true",
+        help="also score the quoted answers (answer in excerpts, answered)",
+    )
+    evaluate.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="date for questions that carry none (default: setting, else today)",
+    )
     _index_option(evaluate)
     evaluate.set_defaults(func=cmd_eval)
     return parser
@@ -305,16 +317,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from index.evaluation import evaluate, load_queries
 
-    queries = load_queries(args.queries)
-    retriever = _retriever(settings)
+    fallback = args.as_of or settings.as_of
+    queries = [
+        q if q.as_of or not fallback else replace(q, as_of=fallback)
+        for q in load_queries(args.queries)
+    ]
+    retriever = _retriever(settings, answers=args.answers)
     modes = [args.mode] if args.mode else list(MODES)
     results = {mode: evaluate(retriever, queries, mode, args.k) for mode in modes}
+    answers = _score_answers(retriever, queries, settings) if args.answers else None
     if args.json:
-        payload = {
+        payload: dict[str, object] = {
             "queries": len(queries),
             "default_mode": settings.search_mode,
             "modes": {mode: scores.to_json() for mode, scores in results.items()},
         }
+        if answers is not None:
+            payload["answers"] = answers
         print(json.dumps(payload, indent=2))
         return 0
     print(
@@ -328,7 +347,38 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"{mode:<8}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{scores.mean_ms:>11.1f}"
         )
+    if answers is not None:
+        print(
+            f"answers ({settings.search_mode}): answer in quoted excerpts "
+            f"{answers['answer_in_excerpts']:.3f}, answered {answers['answered']:.3f}, "
+            f"answer step p50 {answers['answer_step_p50_ms']:.1f} ms"
+        )
     return 0
+
+
+def _score_answers(retriever: Retriever, queries: list, settings: Settings) -> dict[str, float]:
+    """Issue 4's measure: does the reply quote the answer? And the answer step's cost."""
+    import statistics
+    import time
+
+    from bot.answer import Answerer, AnswerPolicy
+    from index.evaluation import answer_matches
+
+    answerer = Answerer(retriever, policy=AnswerPolicy(max_excerpts=settings.max_excerpts))
+    hits = answered = 0
+    step: list[float] = []
+    for query in queries:
+        passages = retriever.search(query.question, answerer.policy.passages, as_of=query.as_of)
+        started = time.perf_counter()
+        answer = answerer.compose(query.question, passages)
+        step.append(time.perf_counter() - started)
+        answered += answer.answered
+        hits += answer_matches(query.answers, " ".join(e.quote for e in answer.excerpts))
+    return {
+        "answer_in_excerpts": round(hits / len(queries), 4),
+        "answered": round(answered / len(queries), 4),
+        "answer_step_p50_ms": round(1000 * statistics.median(step), 2),
+    }
 
 
 class _progress:

@@ -210,3 +210,36 @@ async def test_a_failure_while_answering_is_one_line_and_logged(world, monkeypat
     result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert result.response.content == FAILED
     assert "disk on fire" in caplog.text
+
+
+async def test_commands_are_synced_once_and_not_again_while_unchanged(world):
+    env, _, _, _ = world
+    puts = [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(puts) == 1  # at start-up: no marker yet
+    assert await env.bot.sync_commands() is False  # unchanged: no request
+    assert [r for r in env.http_requests if r.method == "PUT"] == puts
+
+
+@pytest.mark.parametrize("guild_id", [4242])
+def test_a_dev_guild_gets_the_commands_instantly(settings, real_embedder, guild_id):
+    client = NewsdeskClient(
+        settings.model_copy(update={"discord_guild_id": guild_id}),
+        AnswerService(settings, real_embedder),
+        state_dir=settings.state_dir,
+    )
+    synced = []
+
+    async def sync(*, guild=None):
+        synced.append(guild)
+
+    client.tree.sync = sync
+    import asyncio
+
+    assert asyncio.run(client.sync_commands()) is True
+    assert synced[0].id == guild_id
+    assert {c.name for c in client.tree.get_commands(guild=synced[0])} == {
+        "ask",
+        "sources",
+        "reindex",
+    }
+    assert asyncio.run(client.sync_commands()) is False  # recorded in the state folder

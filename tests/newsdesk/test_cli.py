@@ -130,3 +130,63 @@ def test_importing_the_packages_loads_no_model_and_reads_no_environment():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_eval_reports_every_mode_and_the_answers(seed_index, tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    rows = [
+        {
+            "qid": "a",
+            "date": "2015/10/09",
+            "question": "did Iran confirm the crash?",
+            "gold_ids": ["000_c0181eb0cece6f71"],
+            "answers": ["neither Iran nor Russian Federation"],
+        },
+        {
+            "qid": "b",
+            "question": "What did Russia say on Facebook about CNN?",
+            "gold_ids": ["004_6d7dcd92801b1fc8"],
+            "answers": ["anonymous sources"],
+        },
+    ]
+    queries.write_text("\n".join(json.dumps(r) for r in rows))
+    assert (
+        main(
+            [
+                "eval",
+                "--queries",
+                str(queries),
+                "--index",
+                str(seed_index),
+                "--json",
+                "--answers",
+                "--as-of",
+                "2015-10-09",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["queries"] == 2 and data["default_mode"] == "hybrid"
+    assert set(data["modes"]) == {"dense", "bm25", "hybrid"}
+    assert set(data["modes"]["hybrid"]) == {
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "answer@5",
+    }
+    assert data["modes"]["hybrid"]["recall@1"] == 1.0
+    assert data["answers"]["answer_in_excerpts"] == 1.0 and data["answers"]["answered"] == 1.0
+    assert (
+        main(["eval", "--queries", str(queries), "--index", str(seed_index), "--mode", "bm25"]) == 0
+    )
+    table = capsys.readouterr().out
+    assert "2 questions" in table and table.splitlines()[-1].startswith("bm25")
+
+
+def test_a_bad_queries_file_is_one_line(seed_index, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "date": "yesterday"}\n')
+    assert main(["eval", "--queries", str(bad), "--index", str(seed_index)]) == 2
+    assert capsys.readouterr().err.startswith(f"newsdesk: error: {bad}:1: not a query line")
