@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.discord_app import NewsdeskClient
+from bot.service import AnswerService
 from index.builder import BuildOptions, build_index
 from index.embedding import Embedder, load_embedder
 from index.retriever import Retriever
 from index.store import StoredIndex
-from newsdesk.settings import DEFAULT_MODEL
+from newsdesk.settings import DEFAULT_MODEL, Settings
 from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +111,26 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, seed_index: Path) -> Settings:
+    """Bot settings over a writable copy of the seed index."""
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    return Settings(
+        _env_file=None,
+        corpus_dir=SEED_CORPUS,
+        index_dir=index,
+        state_dir=tmp_path / "state",
+        discord_cooldown_seconds=5,
+        discord_max_question_chars=300,
+    )
+
+
+@pytest.fixture
+def simcord_bot(settings: Settings, real_embedder: Embedder) -> NewsdeskClient:
+    """The real Discord client over the seed index, for simcord's ``simcord_env``."""
+    service = AnswerService(settings, real_embedder)
+    service.load()
+    return NewsdeskClient(settings, service, state_dir=settings.state_dir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import discord
@@ -12,31 +11,8 @@ from bot.answer import Answer, Excerpt
 from bot.discord_app import FAILED, NewsdeskClient
 from bot.service import AnswerService
 from index.types import Article
-from newsdesk.settings import Settings
-from tests.conftest import SEED_CORPUS
 
 FARS = "neither Iran nor Russian Federation has confirmed"
-
-
-@pytest.fixture
-def settings(tmp_path, seed_index) -> Settings:
-    index = tmp_path / "index"
-    shutil.copytree(seed_index, index)
-    return Settings(
-        _env_file=None,
-        corpus_dir=SEED_CORPUS,
-        index_dir=index,
-        state_dir=tmp_path / "state",
-        discord_cooldown_seconds=5,
-        discord_max_question_chars=300,
-    )
-
-
-@pytest.fixture
-def simcord_bot(settings, real_embedder) -> NewsdeskClient:
-    service = AnswerService(settings, real_embedder)
-    service.load()
-    return NewsdeskClient(settings, service, state_dir=settings.state_dir)
 
 
 @pytest.fixture

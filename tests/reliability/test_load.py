@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import shutil
 import statistics
 import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from bot.answer import Answerer
-from bot.discord_app import NewsdeskClient
 from bot.service import AnswerService
-from newsdesk.settings import Settings
-from tests.conftest import ROOT, SEED_CORPUS
+from tests.conftest import ROOT
 from tests.reliability.conftest import FULL, size
 
 FIGURES = ROOT / "bench" / "results"
@@ -69,26 +64,6 @@ def record(name: str, figures: dict) -> None:
     if FULL:
         FIGURES.mkdir(parents=True, exist_ok=True)
         (FIGURES / f"reliability-{name}.json").write_text(json.dumps(figures, indent=1))
-
-
-@pytest.fixture
-def settings(tmp_path, seed_index) -> Settings:
-    index = tmp_path / "index"
-    shutil.copytree(seed_index, index)
-    return Settings(
-        _env_file=None,
-        corpus_dir=SEED_CORPUS,
-        index_dir=index,
-        state_dir=tmp_path / "state",
-        discord_cooldown_seconds=5,
-    )
-
-
-@pytest.fixture
-def simcord_bot(settings, real_embedder) -> NewsdeskClient:
-    service = AnswerService(settings, real_embedder)
-    service.load()
-    return NewsdeskClient(settings, service, state_dir=settings.state_dir)
 
 
 async def test_users_asking_as_fast_as_they_can_through_the_harness(simcord_env):
