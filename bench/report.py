@@ -211,7 +211,8 @@ def write_report(results: Path, target: Path) -> None:
             "",
         ]
     lines += [
-        "## Notes", "",
+        "## Notes",
+        "",
         "- Latency varies by about ±5% from run to run on this shared 2-core machine: two "
         "consecutive runs of the latency section gave hybrid p50 11.6 and 12.0 ms.",
         "- The HNSW figures time the FAISS search alone; a full hybrid question at that size "

@@ -182,6 +182,7 @@ def _percentiles(values: list[float]) -> dict:
 def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
     from bot.answer import Answerer
+    from bot.evaluation import score_answers
     from index.embedding import load_embedder
     from index.evaluation import load_queries
     from index.retriever import Retriever
@@ -204,16 +205,11 @@ def section_latency() -> dict:
                 retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
                 times.append(time.perf_counter() - started)
         out[mode] = _percentiles(times)
-    answerer = Answerer(retriever)
-    search_times, answer_times = [], []
-    for q in queries * 2:
-        started = time.perf_counter()
-        passages = retriever.search(q.question, answerer.policy.passages, as_of=q.as_of)
-        middle = time.perf_counter()
-        answerer.compose(q.question, passages)
-        search_times.append(middle - started)
-        answer_times.append(time.perf_counter() - middle)
-    out["answer_step"] = _percentiles(answer_times)
+    scores = score_answers(Answerer(retriever), queries * 2)
+    out["answer_step"] = {
+        "p50_ms": round(scores.answer_step_p50_ms, 2),
+        "p95_ms": round(scores.answer_step_p95_ms, 2),
+    }
     out["serving_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return out
 
@@ -236,29 +232,25 @@ def section_cold() -> dict:
 def section_answers() -> dict:
     """Issue 4's measure: do the quoted excerpts contain the answer string?"""
     from bot.answer import Answerer
+    from bot.evaluation import score_answers
     from index.embedding import load_embedder
-    from index.evaluation import answer_matches, load_queries
+    from index.evaluation import load_queries
     from index.retriever import Retriever
     from index.store import StoredIndex
 
-    index = StoredIndex.load(WORK / "rtqa-index")
     embedder = load_embedder(
         "packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models", threads=1
     )
-    answerer = Answerer(Retriever(index, embedder))
     queries = load_queries(DEV)
-    answered = contains = 0
-    for q in queries:
-        answer = answerer.answer(q.question, as_of=q.as_of)
-        answered += answer.answered
-        contains += answer_matches(q.answers, " ".join(e.quote for e in answer.excerpts))
-    seed = StoredIndex.load(WORK / "seed-index")
-    off_topic = Answerer(Retriever(seed, embedder))
-    refused = sum(not off_topic.answer(q.question, as_of=q.as_of).answered for q in queries)
+    scores = score_answers(
+        Answerer(Retriever(StoredIndex.load(WORK / "rtqa-index"), embedder)), queries
+    )
+    seed = Answerer(Retriever(StoredIndex.load(WORK / "seed-index"), embedder))
+    refused = sum(not seed.answer(q.question, as_of=q.as_of).answered for q in queries)
     return {
         "questions": len(queries),
-        "answer_in_excerpts": round(contains / len(queries), 3),
-        "answered": round(answered / len(queries), 3),
+        "answer_in_excerpts": round(scores.answer_in_excerpts, 3),
+        "answered": round(scores.answered, 3),
         "refused_on_seed_index": round(refused / len(queries), 3),
     }
 

@@ -325,7 +325,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     retriever = _retriever(settings, answers=args.answers)
     modes = [args.mode] if args.mode else list(MODES)
     results = {mode: evaluate(retriever, queries, mode, args.k) for mode in modes}
-    answers = _score_answers(retriever, queries, settings) if args.answers else None
+    answers = None
+    if args.answers:
+        from bot.answer import Answerer, AnswerPolicy
+        from bot.evaluation import score_answers
+
+        policy = AnswerPolicy(max_excerpts=settings.max_excerpts)
+        answers = score_answers(Answerer(retriever, policy=policy), queries).to_json()
     if args.json:
         payload: dict[str, object] = {
             "queries": len(queries),
@@ -354,31 +360,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             f"answer step p50 {answers['answer_step_p50_ms']:.1f} ms"
         )
     return 0
-
-
-def _score_answers(retriever: Retriever, queries: list, settings: Settings) -> dict[str, float]:
-    """Issue 4's measure: does the reply quote the answer? And the answer step's cost."""
-    import statistics
-    import time
-
-    from bot.answer import Answerer, AnswerPolicy
-    from index.evaluation import answer_matches
-
-    answerer = Answerer(retriever, policy=AnswerPolicy(max_excerpts=settings.max_excerpts))
-    hits = answered = 0
-    step: list[float] = []
-    for query in queries:
-        passages = retriever.search(query.question, answerer.policy.passages, as_of=query.as_of)
-        started = time.perf_counter()
-        answer = answerer.compose(query.question, passages)
-        step.append(time.perf_counter() - started)
-        answered += answer.answered
-        hits += answer_matches(query.answers, " ".join(e.quote for e in answer.excerpts))
-    return {
-        "answer_in_excerpts": round(hits / len(queries), 4),
-        "answered": round(answered / len(queries), 4),
-        "answer_step_p50_ms": round(1000 * statistics.median(step), 2),
-    }
 
 
 class _progress:
