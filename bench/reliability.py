@@ -130,6 +130,10 @@ def main(words: list[str]) -> None:
         store.write_text(json.dumps(list(kept.values()), indent=1))
     (RESULTS / "junit-reliability.xml").unlink(missing_ok=True)
     rows = [kept[name] for name, _, _ in CAMPAIGN if name in kept]
+    render(rows)
+
+
+def render(rows: list) -> None:
     figures = {p.stem: json.loads(p.read_text()) for p in RESULTS.glob("reliability-*.json")}
     write(rows, figures)
 
@@ -138,16 +142,16 @@ def write(rows: list, figures: dict) -> None:
     lines = [
         "# Reliability",
         "",
-        f"Measured {date.today().isoformat()} on this project's machine (2 cores, 24 GiB, no GPU) by",
+        "Measured on this project's machine (2 cores, 24 GiB, no GPU) by",
         "`.venv/bin/python bench/reliability.py`, which runs each test below with",
         "`NEWSDESK_RELIABILITY=full`. The same tests run in CI at a small size.",
         "",
-        "| test | size | result | seconds | reproduce |",
-        "|---|---|---|---|---|",
+        "| test | size | result | seconds | date | reproduce |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, scale, result, seconds, target in rows:
+    for name, scale, result, seconds, target, day in rows:
         command = f"`NEWSDESK_RELIABILITY=full .venv/bin/pytest {target}`"
-        lines.append(f"| {name} | {scale} | {result} | {seconds} | {command} |")
+        lines.append(f"| {name} | {scale} | {result} | {seconds} | {day} | {command} |")
     lines += ["", "## Figures", ""]
     harness = figures.get("reliability-harness")
     if harness:

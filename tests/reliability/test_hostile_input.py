@@ -135,6 +135,7 @@ question_text = st.text(max_size=3000) | st.sampled_from(
         "\x00\x07\x1b[31m",
         "émoji 🚀 中文 العربية",
         "a" * 12_000,
+        "word " * 20_000,
         "*bold* _it_ ~~s~~ ||spoil||",
         "> quote\n> more",
         "# heading",
