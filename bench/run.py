@@ -46,21 +46,8 @@ def rtqa_corpus() -> Path:
     return folder
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run a command; wall seconds, peak RSS in MB (of the child), stdout."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024, done.stdout
-
-
 def measured_rss_of(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Like ``run`` but with /usr/bin/time for this child's own peak RSS."""
+    """Run a command: wall seconds, the child's own peak RSS in MB (/usr/bin/time), stdout."""
     timed = ["/usr/bin/time", "-f", "%M %e", *cmd] if Path("/usr/bin/time").exists() else cmd
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     done = subprocess.run(timed, cwd=ROOT, env=full_env, capture_output=True, text=True)
@@ -164,7 +151,7 @@ def section_eval() -> dict:
     out = {}
     for name, folder in (("int8", "rtqa-index"), ("fp32", "rtqa-index-fp32")):
         if (WORK / folder / "CURRENT").exists():
-            _, _, stdout = run(
+            _, _, stdout = measured_rss_of(
                 [*NEWSDESK, "eval", "--queries", str(DEV), "--index", str(WORK / folder), "--json"]
             )
             out[name] = json.loads(stdout)

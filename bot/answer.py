@@ -107,6 +107,18 @@ class _Candidate:
     similarity: float = 0.0
     score: float = 0.0
 
+    @property
+    def sentence(self) -> str:
+        return self.article.text[self.start : self.end]
+
+    def stance(self) -> Stance:
+        return "denial" if _DENIAL.search(self.sentence) else "statement"
+
+    def speaker(self) -> str | None:
+        """The sentence's speaker, a pronoun resolved from the sentence before."""
+        previous = [self.article.text[slice(*self.previous)]] if self.previous else []
+        return speaker(self.sentence, previous)
+
 
 class Answerer:
     """Turns questions into answers over one retriever; load once, ask many times."""
@@ -220,14 +232,12 @@ class Answerer:
 
     def _excerpt(self, candidate: _Candidate) -> Excerpt:
         text = candidate.article.text
-        sentence = text[candidate.start : candidate.end]
-        previous = [text[slice(*candidate.previous)]] if candidate.previous else []
-        who = speaker(sentence, previous)
+        who = candidate.speaker()
         start = candidate.start
         if (
             who is None
             and candidate.previous
-            and _LEANS_BACK.match(sentence)
+            and _LEANS_BACK.match(candidate.sentence)
             and _adjacent(text, candidate.previous[1], candidate.start)
         ):
             start = candidate.previous[0]
@@ -239,7 +249,7 @@ class Answerer:
             char_end=candidate.end,
             score=candidate.score,
             article=candidate.article,
-            stance="denial" if _DENIAL.search(sentence) else "statement",
+            stance=candidate.stance(),
         )
 
 
@@ -263,31 +273,20 @@ def _with_both_sides(
     make room for its best sentence, so a report and its denial are seen together."""
     if not chosen:
         return chosen
-    stances = {_stance(c) for c in chosen}
+    stances = {c.stance() for c in chosen}
     if len(stances) == 2:
         return chosen
     other = next(
         (
             c
             for c in eligible
-            if _stance(c) not in stances and _speaker_named(c) and c not in chosen
+            if c.stance() not in stances and c.speaker() is not None and c not in chosen
         ),
         None,
     )
     if other is None:
         return chosen
     return [*chosen[: limit - 1], other] if len(chosen) >= limit else [*chosen, other]
-
-
-def _stance(candidate: _Candidate) -> Stance:
-    sentence = candidate.article.text[candidate.start : candidate.end]
-    return "denial" if _DENIAL.search(sentence) else "statement"
-
-
-def _speaker_named(candidate: _Candidate) -> bool:
-    text = candidate.article.text
-    previous = [text[slice(*candidate.previous)]] if candidate.previous else []
-    return speaker(text[candidate.start : candidate.end], previous) is not None
 
 
 def _order(excerpts: list[Excerpt]) -> list[Excerpt]:

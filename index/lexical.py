@@ -53,6 +53,7 @@ class LexicalIndex:
         self._model = model
         self.size = size
         self._vocab: dict[str, int] = model.vocab_dict
+        self._idf: dict[str, float] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -80,7 +81,7 @@ class LexicalIndex:
 
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every word in the vocabulary (BM25's formula)."""
-        if not hasattr(self, "_idf"):
+        if self._idf is None:
             df = np.diff(np.asarray(self._model.scores["indptr"]))
             n = max(self.size, 1)
             values = np.log1p((n - df + 0.5) / (df + 0.5))
