@@ -85,8 +85,8 @@ def build_index(
         reading = read_corpus(corpus_dir, max_article_chars=options.max_article_chars)
         report.skipped = reading.skipped
         spec = chunking_spec(options, embedder)
-        previous, report.note = _previous(index_dir, embedder, spec)
-        reusable = previous.article_vectors() if previous else {}
+        previous, reuse, report.note = _previous(index_dir, embedder, spec)
+        reusable = previous.article_vectors() if previous and reuse else {}
 
         chunker = Chunker(
             options.chunk_tokens,
@@ -157,27 +157,25 @@ def build_index(
 
 def _previous(
     index_dir: Path, embedder: Embedder, spec: dict[str, object]
-) -> tuple[StoredIndex | None, str]:
-    """The current index if its vectors can be reused, else None and the reason."""
+) -> tuple[StoredIndex | None, bool, str]:
+    """The current index (to count removals), whether its vectors can be reused, and why not."""
     try:
         previous = StoredIndex.load(index_dir, lexical=False)
     except IndexMissingError:
-        return None, ""
+        return None, False, ""
     except (IndexCorruptError, IndexMismatchError) as exc:
-        return None, f"previous index not reused: {exc}"
-    if (
-        previous.manifest.model != embedder.name
-        or previous.manifest.dimension != embedder.dimension
+        return None, False, f"previous index not reused: {exc}"
+    old = previous.manifest
+    if (old.model, old.dimension, old.encoder) != (
+        embedder.name,
+        embedder.dimension,
+        embedder.document_encoder,
     ):
-        return (
-            None,
-            f"previous index used model {previous.manifest.model!r}: re-embedding everything",
-        )
-    if previous.manifest.chunking != spec:
-        # Keep the articles to count removals, but reuse no vectors.
-        previous.chunks = []
-        return previous, "chunk settings changed: re-embedding everything"
-    return previous, ""
+        note = f"previous index used model {old.model!r} ({old.encoder}): re-embedding everything"
+        return previous, False, note
+    if old.chunking != spec:
+        return previous, False, "chunk settings changed: re-embedding everything"
+    return previous, True, ""
 
 
 def _same(

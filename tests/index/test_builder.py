@@ -69,6 +69,17 @@ def test_changed_chunk_settings_or_model_re_embed_everything(tmp_path, seed_corp
     report = build_index(seed_corpus, tmp_path / "index", other, BuildOptions(chunk_tokens=80))
     assert other.embedded == report.chunks and "test/hash-embedder" in report.note
     assert StoredIndex.load(tmp_path / "index").manifest.model == "test/other-model"
+    assert report.removed == 0  # the previous index still counts removals
+
+
+def test_another_document_encoder_of_the_same_model_re_embeds_everything(tmp_path, seed_corpus):
+    """int8 and fp32 vectors of one model differ: switching the backend must not mix them."""
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    fp32 = HashEmbedder()
+    fp32.document_encoder = "onnx-fp32"
+    report = build_index(seed_corpus, tmp_path / "index", fp32)
+    assert fp32.embedded == report.chunks > 0 and report.reused == 0
+    assert StoredIndex.load(tmp_path / "index").manifest.encoder == "onnx-fp32"
 
 
 def test_a_damaged_index_is_rebuilt_from_scratch(tmp_path, seed_corpus):
