@@ -28,6 +28,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.report, when run as a script
+
+from core.settings import Settings  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 RTQA = SHARED / "data" / "rtqa"
 WORK = ROOT / "bench" / "out"
@@ -60,14 +63,19 @@ def measured_rss_of(cmd: list[str], env: dict[str, str] | None = None) -> tuple[
 # -- sections ------------------------------------------------------------------------------
 
 
+def settings(**overrides: object) -> Settings:
+    """The benchmark's settings: defaults, without .env, plus ``overrides``."""
+    return Settings(_env_file=None, **overrides)  # type: ignore[arg-type]
+
+
 def section_encode() -> dict:
     """Plain fp32 SentenceTransformer.encode vs the indexing encoder, same chunks, one run."""
     from index.chunking import Chunker
     from index.corpus import read_corpus
-    from index.embedding import load_embedder
+    from newsdesk.wiring import load_embedder
 
-    fast = load_embedder("packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models")
-    plain = load_embedder("packaged", backend="torch")
+    fast = load_embedder(settings())
+    plain = load_embedder(settings(embedding_backend="torch"))
     articles = read_corpus(rtqa_corpus()).articles[::25]
     chunker = Chunker(200, 40, model_count=fast.count_tokens, model_limit=fast.max_tokens)
     chunks = [c.text for a in articles for c in chunker.chunk(a)][:1500]
@@ -168,18 +176,16 @@ def _percentiles(values: list[float]) -> dict:
 
 def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
-    from bot.answer import Answerer
     from bot.evaluation import score_answers
-    from index.embedding import load_embedder
     from index.evaluation import load_queries
-    from index.retriever import Retriever
-    from index.store import StoredIndex
+    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
 
-    index = StoredIndex.load(WORK / "rtqa-index")
-    embedder = load_embedder(
-        "packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models", threads=1
-    )
-    retriever = Retriever(index, embedder)
+    configure_search_threads()
+    config = settings(index_dir=WORK / "rtqa-index")
+    index = load_index(config)
+    embedder = load_embedder(config, serving=True)
+    answerer = open_answerer(config, index, embedder)
+    retriever = answerer.retriever
     queries = load_queries(DEV)
     out: dict = {"chunks": len(index.chunks)}
     for mode in ("dense", "bm25", "hybrid"):
@@ -192,7 +198,7 @@ def section_latency() -> dict:
                 retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
                 times.append(time.perf_counter() - started)
         out[mode] = _percentiles(times)
-    scores = score_answers(Answerer(retriever), queries * 2)
+    scores = score_answers(answerer, queries * 2)
     out["answer_step"] = {
         "p50_ms": round(scores.answer_step_p50_ms, 2),
         "p95_ms": round(scores.answer_step_p95_ms, 2),
@@ -218,21 +224,19 @@ def section_cold() -> dict:
 
 def section_answers() -> dict:
     """Issue 4's measure: do the quoted excerpts contain the answer string?"""
-    from bot.answer import Answerer
     from bot.evaluation import score_answers
-    from index.embedding import load_embedder
     from index.evaluation import load_queries
-    from index.retriever import Retriever
-    from index.store import StoredIndex
+    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
 
-    embedder = load_embedder(
-        "packaged", backend="onnx-int8", cache_dir=ROOT / ".newsdesk/models", threads=1
+    configure_search_threads()
+    rtqa, seed_config = (
+        settings(index_dir=WORK / "rtqa-index"),
+        settings(index_dir=WORK / "seed-index"),
     )
+    embedder = load_embedder(rtqa, serving=True)
     queries = load_queries(DEV)
-    scores = score_answers(
-        Answerer(Retriever(StoredIndex.load(WORK / "rtqa-index"), embedder)), queries
-    )
-    seed = Answerer(Retriever(StoredIndex.load(WORK / "seed-index"), embedder))
+    scores = score_answers(open_answerer(rtqa, load_index(rtqa), embedder), queries)
+    seed = open_answerer(seed_config, load_index(seed_config), embedder)
     refused = sum(not seed.answer(q.question, as_of=q.as_of).answered for q in queries)
     return {
         "questions": len(queries),
@@ -246,9 +250,9 @@ def section_hnsw() -> dict:
     """HNSW at 1M chunks: real RTQA vectors plus synthetic ones, recall against exact search."""
     import faiss
 
-    from index.embedding import load_embedder
     from index.evaluation import load_queries
     from index.store import StoredIndex
+    from newsdesk.wiring import load_embedder
 
     faiss.omp_set_num_threads(2)
     index = StoredIndex.load(WORK / "rtqa-index", lexical=False)
@@ -261,9 +265,7 @@ def section_hnsw() -> dict:
     )
     synthetic /= np.linalg.norm(synthetic, axis=1, keepdims=True)
     vectors = np.vstack([real, synthetic]).astype("float32")
-    embedder = load_embedder(
-        "packaged", backend="onnx", cache_dir=ROOT / ".newsdesk/models", queries_only=True
-    )
+    embedder = load_embedder(settings(embedding_backend="onnx"), queries_only=True)
     queries = embedder.encode([q.question for q in load_queries(DEV)])
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
@@ -288,6 +290,47 @@ def section_hnsw() -> dict:
     return out
 
 
+def section_swap() -> dict:
+    """Worst event-loop stall while the bot loads and swaps in the RTQA index (5 times)."""
+    import asyncio
+
+    from newsdesk.wiring import build_service, configure_search_threads, load_embedder
+
+    configure_search_threads()
+    config = settings(index_dir=WORK / "rtqa-index")
+    embedder = load_embedder(config, serving=True)
+
+    async def one_swap() -> tuple[float, float]:
+        service = build_service(config, embedder)  # nothing loaded yet
+        worst = 0.0
+        running = True
+
+        async def ticker() -> None:
+            nonlocal worst
+            while running:
+                started = time.perf_counter()
+                await asyncio.sleep(0.005)
+                worst = max(worst, time.perf_counter() - started - 0.005)
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        swapped = await service.refresh()
+        seconds = time.perf_counter() - started
+        running = False
+        await tick
+        assert swapped and service.version is not None
+        return worst, seconds
+
+    runs = [asyncio.run(one_swap()) for _ in range(5)]
+    return {
+        "swaps": len(runs),
+        "worst_loop_stall_ms": round(1000 * max(w for w, _ in runs), 1),
+        "median_loop_stall_ms": round(1000 * statistics.median(w for w, _ in runs), 1),
+        "median_swap_s": round(statistics.median(s for _, s in runs), 2),
+    }
+
+
 SECTIONS: dict[str, Callable[[], dict]] = {
     "encode": section_encode,
     "build": section_build,
@@ -297,6 +340,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "cold": section_cold,
     "answers": section_answers,
     "hnsw": section_hnsw,
+    "swap": section_swap,
 }
 
 

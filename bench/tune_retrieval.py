@@ -13,10 +13,11 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
-from index.embedding import load_embedder
+from core.settings import Settings
 from index.evaluation import evaluate, load_queries
-from index.retriever import RankingPolicy, Retriever
-from index.store import StoredIndex
+from index.ranking import EvidencePolicy
+from index.recency import TimePolicy
+from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_retriever
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "rtqa" / "queries-dev.jsonl"
 
@@ -28,19 +29,19 @@ def main() -> None:
     parser.add_argument("--modes", default="hybrid")
     args = parser.parse_args()
     queries = load_queries(args.queries)
-    index = StoredIndex.load(args.index)
-    embedder = load_embedder(index.manifest.model, backend="onnx-int8", queries_only=True)
-    retriever = Retriever(index, embedder)
-    base = RankingPolicy()
+    settings = Settings(_env_file=None, index_dir=args.index)
+    configure_search_threads()
+    retriever = open_retriever(
+        settings, load_index(settings), load_embedder(settings, serving=True, queries_only=True)
+    )
+    base = retriever.policy
     rows = []
     grid = itertools.product([0.0, 0.5, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0, 30.0], [1, 2])
     for boost, recent, decay, per_article in grid:
         retriever.policy = replace(
             base,
-            time_boost=boost,
-            recent_days=recent,
-            decay_days=decay,
-            max_per_article=per_article,
+            time=TimePolicy(recent_days=recent, time_boost=boost, decay_days=decay),
+            evidence=replace(EvidencePolicy(), max_per_article=per_article),
         )
         for mode in args.modes.split(","):
             s = evaluate(retriever, queries, mode)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from index.embedding import Embedder
 from index.lexical import tokenize
 from index.retriever import Retriever
 from index.sentences import sentence_spans
-from index.types import Article, Passage
+from index.types import Article, Passage, Question, Retrieval
 
 Stance = Literal["denial", "statement"]
 
@@ -48,7 +48,12 @@ _LEANS_BACK = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Excerpt:
-    """A verbatim quote from one article, and who said it when the text names them."""
+    """A verbatim quote from one article, and who said it when the text names them.
+
+    ``score`` (0 to 1) is how well the sentence answers the question: its similarity to the
+    question, plus the question's rare words it shares and its passage's rank, scaled so
+    the best possible is 1.
+    """
 
     quote: str
     speaker: str | None
@@ -65,6 +70,7 @@ class Excerpt:
             "char_start": self.char_start,
             "char_end": self.char_end,
             "score": round(self.score, 4),
+            "stance": self.stance,
             "article": self.article.meta(),
         }
 
@@ -74,6 +80,7 @@ class Answer:
     question: str
     answered: bool
     excerpts: list[Excerpt] = field(default_factory=list)
+    note: str | None = None  # why nothing is quoted, in words, when that is known
 
     def sources(self) -> list[Article]:
         """The articles quoted, in order of first appearance."""
@@ -124,33 +131,39 @@ class Answerer:
     """Turns questions into answers over one retriever; load once, ask many times."""
 
     def __init__(
-        self,
-        retriever: Retriever,
-        embedder: Embedder | None = None,
-        policy: AnswerPolicy | None = None,
+        self, retriever: Retriever, embedder: Embedder, policy: AnswerPolicy | None = None
     ) -> None:
         self.retriever = retriever
-        self.embedder = embedder or retriever.embedder
+        self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self._sentences: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
         self._sentences_lock = threading.Lock()  # answers run in worker threads
 
     def answer(self, question: str, *, as_of: date | None = None) -> Answer:
-        passages = self.retriever.search(question, self.policy.passages, as_of=as_of)
-        return self.compose(question, passages)
+        return self.compose(self.retrieve(question, as_of=as_of))
 
-    def compose(self, question: str, passages: list[Passage]) -> Answer:
-        """Choose excerpts for ``question`` among the sentences of ``passages``."""
-        candidates = self._candidates(passages)
-        if not candidates:
-            return Answer(question, answered=False)
-        candidates = self._score(question, candidates)
-        if max(c.similarity for c in candidates) < self.policy.min_similarity:
-            return Answer(question, answered=False)
+    def retrieve(self, question: str, *, as_of: date | None = None) -> Retrieval:
+        """The passages whose sentences compete for the answer."""
+        return self.retriever.search(question, self.policy.passages, as_of=as_of)
+
+    def compose(self, retrieval: Retrieval) -> Answer:
+        """Choose excerpts for the question among the sentences of the retrieved passages."""
+        question = retrieval.question
+        if retrieval.searchable_rows == 0:
+            return Answer(
+                question.text,
+                answered=False,
+                note=f"No indexed article was published on or before {question.as_of}.",
+            )
+        candidates = self._candidates(retrieval.passages)
+        if candidates:
+            candidates = self._score(question, candidates)
+        if not candidates or max(c.similarity for c in candidates) < self.policy.min_similarity:
+            return Answer(question.text, answered=False, note=_refusal_note(question.text))
         best = max(c.score for c in candidates)
         chosen = self._select(candidates, best)
         excerpts = [self._excerpt(c) for c in chosen]
-        return Answer(question, answered=True, excerpts=_order(excerpts))
+        return Answer(question.text, answered=True, excerpts=_order(excerpts))
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -184,7 +197,7 @@ class Answerer:
                 self._sentences.popitem(last=False)
         return spans
 
-    def _score(self, question: str, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _score(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
         """Shortlist by shared rare words, then score by embedding similarity.
 
         Embedding every sentence of every passage would cost ~2-4 ms a sentence here; the
@@ -194,18 +207,20 @@ class Answerer:
         quantised per batch), so the same question always gets the same answer.
         """
         weight = self.policy.passage_weight
-        idf = self.retriever.index.lexical.idf() if self.retriever.index.lexical else {}
+        idf = question.term_weights
         texts = [c.article.text[c.start : c.end] for c in candidates]
-        words = tokenize([question, *texts])
-        asked = set(words[0]) - _QUESTION_WORDS
+        words = tokenize(texts)
+        asked = set(question.terms) - _QUESTION_WORDS
         top_idf = sum(idf.get(w, 0.0) for w in asked) or 1.0
-        overlap = [sum(idf.get(w, 0.0) for w in asked & set(ws)) / top_idf for ws in words[1:]]
+        overlap = [sum(idf.get(w, 0.0) for w in asked & set(ws)) / top_idf for ws in words]
         order = sorted(
             range(len(candidates)),
             key=lambda i: -(overlap[i] + weight / candidates[i].passage_rank),
         )[: self.policy.shortlist]
         shortlist = [candidates[i] for i in order]
-        query = self.embedder.encode([question])[0]
+        query = question.vector
+        if query is None:  # a BM25-only search embedded nothing
+            query = self.embedder.encode([question.text])[0]
         vectors = np.vstack([self.embedder.encode_documents([texts[i]]) for i in order])
         similarity = (vectors @ query).tolist()
         for i, candidate, sim in zip(order, shortlist, similarity, strict=True):
@@ -242,15 +257,29 @@ class Answerer:
         ):
             start = candidate.previous[0]
             who = speaker(text[start : candidate.previous[1]])
+        best_possible = 1.0 + self.policy.overlap_weight + self.policy.passage_weight
         return Excerpt(
             quote=text[start : candidate.end],
             speaker=who,
             char_start=start,
             char_end=candidate.end,
-            score=candidate.score,
+            score=min(1.0, max(0.0, candidate.score / best_possible)),
             article=candidate.article,
             stance=candidate.stance(),
         )
+
+
+def _refusal_note(question: str) -> str | None:
+    """Why a question got no answer, when the reason is its language."""
+    from bot.language import foreign_language
+
+    language = foreign_language(question)
+    if language is None:
+        return None
+    return (
+        f"Only English articles and questions are supported; this question looks like "
+        f"{language}. Please ask in English."
+    )
 
 
 def _normal(text: str) -> str:
@@ -290,8 +319,8 @@ def _with_both_sides(
 
 
 def _order(excerpts: list[Excerpt]) -> list[Excerpt]:
-    """Statements before denials when both are present (the claim, then who denies it);
-    otherwise by score."""
+    """By score, highest first; when both a report and its denial are shown, the reports
+    come first (the claim, then who denies it), each group by score."""
     if len({e.stance for e in excerpts}) == 2:
         return sorted(excerpts, key=lambda e: (e.stance == "denial", -e.score))
     return sorted(excerpts, key=lambda e: -e.score)

@@ -31,11 +31,9 @@ def score_answers(answerer: Answerer, queries: list[EvalQuery]) -> AnswerScores:
     hits = answered = 0
     step: list[float] = []
     for query in queries:
-        passages = answerer.retriever.search(
-            query.question, answerer.policy.passages, as_of=query.as_of
-        )
+        retrieval = answerer.retrieve(query.question, as_of=query.as_of)
         started = time.perf_counter()
-        answer = answerer.compose(query.question, passages)
+        answer = answerer.compose(retrieval)
         step.append(time.perf_counter() - started)
         answered += answer.answered
         hits += answer_matches(query.answers, " ".join(e.quote for e in answer.excerpts))

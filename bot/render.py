@@ -11,7 +11,7 @@ NO_ANSWER = "The articles I have do not answer this question."
 def render_answer(answer: Answer) -> str:
     """Quote blocks, an attribution line under each, then numbered sources with links."""
     if not answer.answered:
-        return NO_ANSWER
+        return answer.note or NO_ANSWER
     sources = answer.sources()
     number = {article.id: i for i, article in enumerate(sources, start=1)}
     blocks = [_excerpt_block(e, number[e.article.id]) for e in answer.excerpts]
@@ -44,6 +44,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
     return {
         "question": answer.question,
         "answered": answer.answered,
+        "note": answer.note,
         "excerpts": [e.to_json() for e in answer.excerpts],
         "text": render_answer(answer),
     }

@@ -1,29 +1,32 @@
 """The answering service the bot runs: loaded once, asked from many coroutines, hot-swapped.
 
-Encode, search and composition run in worker threads (``asyncio.to_thread``) so the event
-loop keeps its heartbeats. A rebuild runs in the background while questions keep being
-answered from the current index; the new one is swapped in with a single reference
-assignment, so every answer comes from one index version.
+No Discord here. Everything slow runs off the event loop: answering (``asyncio.to_thread``),
+loading an index version together with everything derived from it (its retriever, the
+sorted source list), and rebuilding (a callable the wiring provides; by default a separate
+process). A version is swapped in only if it is still the one ``CURRENT`` names, so a slow
+load can never replace a newer index with an older one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, AnswerPolicy
-from index.builder import BuildOptions, BuildReport, build_index
-from index.embedding import Embedder
-from index.retriever import Retriever
-from index.store import FaissSpec, StoredIndex, read_pointer
+from bot.answer import Answer, Answerer
+from core.errors import NewsdeskError
+from index.builder import BuildReport
+from index.stats import newest_first
+from index.store import StoredIndex, read_pointer
 from index.types import Article
-from newsdesk.errors import NewsdeskError
-from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str], Awaitable[None]]
+Rebuild = Callable[[Progress | None], Awaitable[BuildReport]]
 
 
 class ReindexBusyError(NewsdeskError):
@@ -41,86 +44,112 @@ class ReindexResult:
     removed: int
 
 
-class AnswerService:
-    """Owns the embedder and the current ``Answerer``; safe to call from the event loop."""
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """One index version, ready to answer: built entirely off the event loop."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.settings = settings
-        self.embedder = embedder
-        self._answerer: Answerer | None = None
+    version: str
+    answerer: Answerer
+    sources: tuple[Article, ...]  # newest first
+
+
+class AnswerService:
+    """Owns the current index version's answerer; safe to call from the event loop."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        open_answerer: Callable[[StoredIndex], Answerer],
+        *,
+        rebuild: Rebuild | None = None,
+        max_concurrent_answers: int = 2,
+        as_of: date | None = None,
+    ) -> None:
+        self.index_dir = index_dir
+        self._open_answerer = open_answerer
+        self._rebuild = rebuild
+        self._as_of = as_of
+        self._loaded: _Loaded | None = None
+        self._loading = asyncio.Lock()
         self._reindex_lock = asyncio.Lock()
         # Worker threads running Python code contend with the event loop for the GIL: with
         # many at once the loop stalled for most of a second (measured, 1,000 questions).
-        self._answering = asyncio.Semaphore(settings.max_concurrent_answers)
+        self._answering = asyncio.Semaphore(max_concurrent_answers)
         self.unavailable_reason: str | None = None
 
     # -- loading -------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Load the index from disk (blocking; call at start-up or in a thread)."""
+        """Load the current version (blocking: at start-up, before the bot connects)."""
         try:
-            index = StoredIndex.load(self.settings.index_dir)
-            self._answerer = self._answerer_for(index)
+            self._loaded = self._open()
             self.unavailable_reason = None
         except NewsdeskError as exc:
-            self._answerer = None
+            self._loaded = None
             self.unavailable_reason = str(exc)
             log.error("index unavailable: %s", exc)
 
-    def _answerer_for(self, index: StoredIndex) -> Answerer:
-        retriever = Retriever(
-            index,
-            self.embedder,
-            mode=self.settings.search_mode,
-            max_query_chars=self.settings.max_query_chars,
-            ef_search=self.settings.hnsw_ef_search,
-        )
-        return Answerer(retriever, policy=AnswerPolicy(max_excerpts=self.settings.max_excerpts))
+    def _open(self) -> _Loaded:
+        index = StoredIndex.load(self.index_dir)
+        answerer = self._open_answerer(index)
+        return _Loaded(index.version, answerer, tuple(newest_first(list(index.articles.values()))))
 
     async def refresh(self) -> bool:
-        """Swap in a version another process published (``newsdesk index build``), if any.
-
-        Cheap when nothing changed: one small file is read. Returns whether it swapped.
-        """
+        """Swap in the version ``CURRENT`` names if it is not the one answering (for example
+        one ``newsdesk index build`` published). Cheap when nothing changed: one small file
+        is read. Returns whether it swapped."""
         try:
-            version, _ = read_pointer(self.settings.index_dir)
+            version, _ = read_pointer(self.index_dir)
         except NewsdeskError:
             return False
-        current = self.index
-        if self._reindex_lock.locked() or (current is not None and current.version == version):
+        if self._loading.locked() or (self._loaded and self._loaded.version == version):
             return False
-        try:
-            index = await asyncio.to_thread(StoredIndex.load, self.settings.index_dir)
-        except NewsdeskError as exc:
-            log.error("new index version %s not loaded: %s", version, exc)
+        return await self._reload()
+
+    async def _reload(self) -> bool:
+        """Load what ``CURRENT`` names, off the loop, and swap it in if it is still current."""
+        async with self._loading:
+            for _ in range(3):  # a newer version may be published while one loads
+                try:
+                    loaded = await asyncio.to_thread(self._open)
+                except NewsdeskError as exc:
+                    log.error("index version not loaded: %s", exc)
+                    return False
+                if self._loaded is not None and self._loaded.version == loaded.version:
+                    return False
+                try:
+                    current = read_pointer(self.index_dir)[0]
+                except NewsdeskError:
+                    current = None
+                if current == loaded.version:
+                    self._loaded = loaded
+                    self.unavailable_reason = None
+                    log.info("switched to index version %s", loaded.version)
+                    return True
             return False
-        self._answerer = self._answerer_for(index)
-        self.unavailable_reason = None
-        log.info("switched to index version %s", index.version)
-        return True
+
+    @property
+    def version(self) -> str | None:
+        return self._loaded.version if self._loaded else None
 
     @property
     def index(self) -> StoredIndex | None:
-        return self._answerer.retriever.index if self._answerer else None
+        return self._loaded.answerer.retriever.index if self._loaded else None
 
     # -- questions -----------------------------------------------------------------------
 
     async def ask(self, question: str, *, as_of: date | None = None) -> Answer:
-        answerer = self._answerer  # one version for the whole answer
-        if answerer is None:
+        loaded = self._loaded  # one version for the whole answer
+        if loaded is None:
             raise IndexUnavailableError("the index is unavailable, an admin can run /reindex")
         async with self._answering:
             return await asyncio.to_thread(
-                answerer.answer, question, as_of=as_of or self.settings.as_of
+                loaded.answerer.answer, question, as_of=as_of or self._as_of
             )
 
-    def sources(self) -> list[Article]:
-        index = self.index
-        if index is None:
-            return []
-        return sorted(
-            index.articles.values(), key=lambda a: (a.published or "", a.title), reverse=True
-        )
+    def sources(self) -> tuple[Article, ...]:
+        """The indexed articles, newest first (sorted when the version was loaded)."""
+        return self._loaded.sources if self._loaded else ()
 
     # -- reindex -------------------------------------------------------------------------
 
@@ -128,24 +157,15 @@ class AnswerService:
     def reindexing(self) -> bool:
         return self._reindex_lock.locked()
 
-    async def reindex(self, corpus_dir: Path | None = None) -> ReindexResult:
-        """Rebuild in a thread and swap the new index in; refuses to run twice at once."""
+    async def reindex(self, progress: Progress | None = None) -> ReindexResult:
+        """Rebuild (off the loop) and swap the new version in; refuses to run twice at once."""
+        if self._rebuild is None:
+            raise ReindexBusyError("this service cannot rebuild its index")
         if self._reindex_lock.locked():
             raise ReindexBusyError("a reindex is already running; wait for it to finish")
         async with self._reindex_lock:
-            before = set(self.index.articles) if self.index else set()
-            report = await asyncio.to_thread(self._build, corpus_dir or self.settings.corpus_dir)
-            index = await asyncio.to_thread(StoredIndex.load, self.settings.index_dir)
-            self._answerer = self._answerer_for(index)
-            self.unavailable_reason = None
-            after = set(index.articles)
+            before = {a.id for a in self.sources()}
+            report = await self._rebuild(progress)
+            await self._reload()
+            after = {a.id for a in self.sources()}
             return ReindexResult(report, added=len(after - before), removed=len(before - after))
-
-    def _build(self, corpus_dir: Path) -> BuildReport:
-        options = BuildOptions(
-            chunk_tokens=self.settings.chunk_tokens,
-            chunk_overlap=self.settings.chunk_overlap,
-            faiss=FaissSpec(kind=self.settings.faiss_index, hnsw_m=self.settings.hnsw_m),
-            max_article_chars=self.settings.max_article_chars,
-        )
-        return build_index(corpus_dir, self.settings.index_dir, self.embedder, options)

@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from core.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    NothingToIndexError,
+)
 from index.chunking import TIKTOKEN_ENCODING, Chunker
-from index.corpus import Skipped, read_corpus
+from index.corpus import Problem, Skipped, read_corpus
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
+from index.lexical import fingerprint as lexical_fingerprint
+from index.rules import chunk_rules
 from index.store import ChunkRef, FaissSpec, Manifest, StoredIndex, build_lock, new_faiss_index
 from index.types import Article
-from newsdesk.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-CHUNKER_VERSION = 1
 Progress = Callable[[int, int], None]
 
 
@@ -36,10 +43,33 @@ class BuildReport:
     reused: int = 0
     removed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # indexed, with a caveat
     seconds: float = 0.0
     version: str = ""
     written: bool = False
     note: str = ""  # why the previous index could not be reused, if it could not
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "reused": self.reused,
+            "removed": self.removed,
+            "skipped": [asdict(s) for s in self.skipped],
+            "problems": [asdict(p) for p in self.problems],
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "written": self.written,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildReport:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["skipped"] = [Skipped(**s) for s in data.get("skipped", [])]
+        fields["problems"] = [Problem(**p) for p in data.get("problems", [])]
+        return cls(**fields)
 
     def summary(self) -> str:
         action = f"wrote {self.version}" if self.written else "index unchanged"
@@ -65,7 +95,7 @@ def chunking_spec(options: BuildOptions, embedder: Embedder) -> dict[str, object
         "overlap": options.chunk_overlap,
         "encoding": TIKTOKEN_ENCODING,
         "model_limit": embedder.max_tokens,
-        "chunker_version": CHUNKER_VERSION,
+        "rules": chunk_rules(),
     }
 
 
@@ -84,6 +114,14 @@ def build_index(
     with build_lock(index_dir):
         reading = read_corpus(corpus_dir, max_article_chars=options.max_article_chars)
         report.skipped = reading.skipped
+        report.problems = reading.problems
+        if not reading.articles:
+            raise NothingToIndexError(
+                f"nothing to index in {corpus_dir}: no usable article"
+                + (f" ({len(reading.skipped)} skipped, listed above)" if reading.skipped else "")
+                + "; add .txt, .md, .json or .jsonl articles (the previous index is unchanged)",
+                details=tuple(f"skipped {s}" for s in reading.skipped),
+            )
         spec = chunking_spec(options, embedder)
         previous, reuse, report.note = _previous(index_dir, embedder, spec)
         reusable = previous.article_vectors() if previous and reuse else {}
@@ -139,6 +177,7 @@ def build_index(
             chunking=spec,
             faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
             encoder=embedder.document_encoder,
+            lexical=lexical_fingerprint(),
             articles={a.id: a.content_hash for a in articles.values()},
         )
         if previous and _same(previous, manifest, articles, refs_all):
@@ -187,6 +226,7 @@ def _same(
         and old.encoder == manifest.encoder
         and old.chunking == manifest.chunking
         and old.faiss == manifest.faiss
+        and old.lexical == manifest.lexical
         and previous.articles == articles
         and previous.chunks == refs
     )

@@ -18,8 +18,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from newsdesk.errors import ModelLoadError
-from newsdesk.settings import DEFAULT_MODEL
+from core.errors import ModelLoadError
+from core.settings import DEFAULT_MODEL, default_cache_dir
 
 log = logging.getLogger(__name__)
 _PACKAGED_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "packaged"}
@@ -126,7 +126,8 @@ def load_embedder(
 ) -> Embedder:
     """Load the embedder the settings name: a model name or path, or ``py:module:factory``.
 
-    ``queries_only`` skips what only indexing needs (the int8 document model).
+    ``queries_only`` skips what only indexing needs (the int8 document model);
+    ``cache_dir`` is the per-user cache (exports go to its ``models`` folder).
     """
     if name.startswith("py:"):
         module_name, _, attr = name[3:].partition(":")
@@ -149,7 +150,7 @@ def load_embedder(
     return OnnxEmbedder(
         canonical,
         path,
-        cache_dir or Path(".newsdesk/models"),
+        (cache_dir or default_cache_dir()) / "models",
         document_precision="int8" if backend == "onnx-int8" and not queries_only else "fp32",
         batch_size=batch_size,
         threads=threads,

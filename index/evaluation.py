@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from core.errors import ConfigError
 from index.retriever import Retriever
 from index.timeframe import parse_date
 from index.types import Mode, Passage
-from newsdesk.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +109,8 @@ def evaluate(retriever: Retriever, queries: list[EvalQuery], mode: Mode, k: int 
     for query in queries:
         started = time.perf_counter()
         # Enough passages for 10 distinct articles (an article shows up to a few passages).
-        wanted = max(k, 10) * retriever.policy.max_per_article
-        passages = retriever.search(query.question, wanted, mode=mode, as_of=query.as_of)
+        wanted = max(k, 10) * retriever.policy.evidence.max_per_article
+        passages = retriever.search(query.question, wanted, mode=mode, as_of=query.as_of).passages
         elapsed += time.perf_counter() - started
         rank = article_rank(passages, query.gold_ids)
         scores.ranks[query.qid] = rank

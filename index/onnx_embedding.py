@@ -1,10 +1,11 @@
 """ONNX Runtime embedder: int8 for bulk indexing, fp32 for questions.
 
 The sentence-transformers model (transformer + pooling + normalisation) is exported once to
-ONNX with torch, checked against torch on padded batches, and quantised to int8 (per-channel
-weights, MatMul only: cosine ~0.994 to fp32, ~2.5x faster here). The exports are cached in a
-folder keyed by the model's files, so later processes need neither torch nor transformers:
-onnxruntime and the ``tokenizers`` library only, which also makes cold starts short.
+ONNX (``index/onnx_export.py``, in a process of its own), checked against torch on padded
+batches, and quantised to int8 (per-channel weights, MatMul only: cosine ~0.994 to fp32,
+~2.5x faster here). The exports are cached per user, in a folder keyed by the model's files,
+so later processes in any folder need neither torch nor transformers: onnxruntime and the
+``tokenizers`` library only, which also makes cold starts short.
 """
 
 from __future__ import annotations
@@ -14,22 +15,22 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from newsdesk.errors import ModelLoadError
+from core.errors import ModelLoadError
+from index.onnx_export import FP32, INPUTS, INT8, MODEL_ERROR_EXIT
 
 log = logging.getLogger(__name__)
 
-FP32 = "model-fp32.onnx"
-INT8 = "model-int8.onnx"
 _EXPORT_VERSION = 1
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class OnnxEmbedder:
@@ -115,7 +116,7 @@ class OnnxEmbedder:
             ids[row, :n] = item.ids
             mask[row, :n] = 1
             types[row, :n] = item.type_ids
-        (vectors,) = session.run(None, dict(zip(_INPUTS, (ids, mask, types), strict=True)))
+        (vectors,) = session.run(None, dict(zip(INPUTS, (ids, mask, types), strict=True)))
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -136,12 +137,7 @@ def cache_key(model_path: str) -> str:
 
 def ensure_exported(model_path: str, cache_dir: Path) -> Path:
     """The cached export folder for this model, exporting it first if needed."""
-    if not Path(model_path).is_dir():
-        raise ModelLoadError(
-            f"cannot load embedding model {model_path!r}: no such local folder; set "
-            "NEWSDESK_EMBEDDING_MODEL to a model folder (or NEWSDESK_EMBEDDING_BACKEND=torch "
-            "for a cached hub model)"
-        )
+    check_model_folder(model_path)
     folder = cache_dir / f"{Path(model_path).name}-{cache_key(model_path)}"
     if (folder / "export.json").exists():
         return folder
@@ -152,12 +148,10 @@ def ensure_exported(model_path: str, cache_dir: Path) -> Path:
     except OSError as exc:
         raise ModelLoadError(
             f"cannot write the model cache {cache_dir}: {exc.strerror}; "
-            "set NEWSDESK_MODEL_CACHE_DIR to a writable folder"
+            "set NEWSDESK_CACHE_DIR to a writable folder"
         ) from None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer chatter about shapes, not problems
-            _export(model_path, tmp)
+        _run_export(model_path, tmp)
         try:
             os.rename(tmp, folder)
         except OSError:
@@ -168,133 +162,48 @@ def ensure_exported(model_path: str, cache_dir: Path) -> Path:
     return folder
 
 
-def _export(model_path: str, out: Path) -> None:
-    """Export transformer + pooling + normalisation to ONNX, verify it, quantise it."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    import transformers
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel
-
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    pooling = _pooling_mode(Path(model_path))
-    model = AutoModel.from_pretrained(model_path, attn_implementation="eager")
-    model.eval()
-
-    class _Sentence(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            hidden = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            if pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
-
-    wrapper = _Sentence(model).eval()
-    max_len = _max_seq_length(Path(model_path), model)
-    probe = _probe_batch(Path(model_path) / "tokenizer.json", max_len)
-    with torch.no_grad():
-        reference = wrapper(*(torch.from_numpy(a) for a in probe)).numpy()
-    # Trace with real padding, so the attention mask stays in the graph.
-    ids = torch.full((2, 12), 1000, dtype=torch.long)
-    mask = torch.ones_like(ids)
-    mask[1, 7:] = 0
-    axes = {name: {0: "batch", 1: "tokens"} for name in _INPUTS}
-    with torch.no_grad():
-        torch.onnx.export(
-            wrapper,
-            (ids, mask, torch.zeros_like(ids)),
-            str(out / FP32),
-            input_names=list(_INPUTS),
-            output_names=["embedding"],
-            dynamic_axes={**axes, "embedding": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    quantize_dynamic(
-        str(out / FP32),
-        str(out / INT8),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul"],
+def check_model_folder(model_path: str) -> None:
+    """Refuse, in one line, a path that is not a local transformers model folder."""
+    path = Path(model_path)
+    fix = (
+        "set NEWSDESK_EMBEDDING_MODEL to a sentence-transformers model folder, or unset it "
+        "for the packaged default"
     )
-    shutil.copy(Path(model_path) / "tokenizer.json", out / "tokenizer.json")
-    dimension = int(model.config.hidden_size)
-    _verify(out / FP32, probe, reference)
-    (out / "export.json").write_text(
-        json.dumps(
-            {
-                "dimension": dimension,
-                "max_seq_length": max_len,
-                "pooling": pooling,
-                "source": model_path,
-                "export_version": _EXPORT_VERSION,
-            },
-            indent=1,
-        )
-    )
-
-
-def _probe_batch(tokenizer_path: Path, max_len: int) -> list[np.ndarray]:
-    """A padded two-text batch used to check the export against torch."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(tokenizer_path))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_len)
-    texts = ["Short one.", "A much longer sentence, with clauses, numbers like 1,234 and names."]
-    encoded = tokenizer.encode_batch(texts)
-    width = max(len(e.ids) for e in encoded)
-    arrays = [np.zeros((len(texts), width), dtype=np.int64) for _ in _INPUTS]
-    for row, item in enumerate(encoded):
-        arrays[0][row, : len(item.ids)] = item.ids
-        arrays[1][row, : len(item.ids)] = 1
-        arrays[2][row, : len(item.ids)] = item.type_ids
-    return arrays
-
-
-def _verify(onnx_path: Path, probe: list[np.ndarray], reference: np.ndarray) -> None:
-    """Refuse an export whose fp32 output differs from torch on a padded batch."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    (got,) = session.run(None, dict(zip(_INPUTS, probe, strict=True)))
-    cosines = (got * reference).sum(axis=1)
-    log.debug("export check cosines: %s", cosines)
-    if float(cosines.min()) < 0.9999:
+    if not path.is_dir():
+        raise ModelLoadError(f"cannot load embedding model {model_path!r}: no such folder; {fix}")
+    if not (path / "config.json").is_file():
         raise ModelLoadError(
-            "the ONNX export of the model does not match torch; "
-            "set NEWSDESK_EMBEDDING_BACKEND=torch"
+            f"cannot load embedding model {model_path!r}: the folder holds no model "
+            f"(no config.json); {fix}"
         )
 
 
-def _pooling_mode(model_path: Path) -> str:
-    config = model_path / "1_Pooling" / "config.json"
-    if not config.exists():
-        return "mean"
-    data = json.loads(config.read_text())
-    if data.get("pooling_mode_cls_token"):
-        return "cls"
-    if data.get("pooling_mode_mean_tokens", True):
-        return "mean"
+def _run_export(model_path: str, out: Path) -> None:
+    """Run ``index.onnx_export`` in a subprocess whose working directory is ``out``."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "index.onnx_export", model_path, str(out)],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        return
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    log.debug("ONNX export failed:\n%s", done.stderr)
+    if done.returncode == MODEL_ERROR_EXIT and lines:
+        raise ModelLoadError(lines[-1])
+    reason = lines[-1] if lines else f"exit status {done.returncode}"
     raise ModelLoadError(
-        f"the pooling of {model_path} is not supported by the ONNX backend; "
+        f"cannot export embedding model {model_path!r} to ONNX ({reason[:200]}); "
         "set NEWSDESK_EMBEDDING_BACKEND=torch"
     )
-
-
-def _max_seq_length(model_path: Path, model: Any) -> int:
-    config = model_path / "sentence_bert_config.json"
-    if config.exists():
-        value = json.loads(config.read_text()).get("max_seq_length")
-        if value:
-            return int(value)
-    return int(getattr(model.config, "max_position_embeddings", 512))

@@ -34,16 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from index.lexical import FILES as BM25_FILES
-from index.lexical import LexicalIndex
-from index.types import Article
-from newsdesk.errors import (
+from core.errors import (
+    ConfigError,
     IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
     IndexWriteError,
 )
+from index.lexical import FILES as BM25_FILES
+from index.lexical import LexicalIndex
+from index.types import Article
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -84,6 +85,7 @@ class Manifest:
     faiss: dict[str, Any]
     articles: dict[str, str]  # article id -> content hash
     encoder: str = ""  # how the documents were encoded, e.g. "onnx-int8"
+    lexical: str = ""  # fingerprint of the BM25 settings (a change rebuilds BM25 only)
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -251,8 +253,18 @@ class StoredIndex:
         return index
 
 
+def check_index_folder(root: Path) -> None:
+    """Refuse an index path that names a file (or something else that is not a folder)."""
+    if root.exists() and not root.is_dir():
+        raise ConfigError(
+            f"{root} is a file, not an index folder; pass --index with a folder "
+            "(or set NEWSDESK_INDEX_DIR)"
+        )
+
+
 def read_pointer(root: Path) -> tuple[str, str]:
     """The current version's folder name and manifest hash."""
+    check_index_folder(root)
     if not root.exists():
         raise IndexMissingError(f"no index at {root}; build one with `newsdesk index build`")
     try:
@@ -282,6 +294,15 @@ def read_manifest(folder: Path, expected_hash: str | None = None) -> Manifest:
         raise IndexCorruptError(f"{path} cannot be read ({exc}); {_REBUILD}") from None
 
 
+def check_model_name(manifest: Manifest, model: str) -> None:
+    """Refuse an index made with another embedding model, before the model is loaded."""
+    if manifest.model != model:
+        raise IndexMismatchError(
+            f"the index was built with model {manifest.model!r} but the configured model is "
+            f"{model!r}; set NEWSDESK_EMBEDDING_MODEL back or {_REBUILD}"
+        )
+
+
 def check_compatible(manifest: Manifest, model: str, dimension: int) -> None:
     """Refuse an index made with another embedding model than the one loaded."""
     if manifest.model != model or manifest.dimension != dimension:
@@ -295,6 +316,7 @@ def check_compatible(manifest: Manifest, model: str, dimension: int) -> None:
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[None]:
     """Hold the index folder's build lock; a second builder gets ``IndexBusyError``."""
+    check_index_folder(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         handle = open(root / ".lock", "a+")  # noqa: SIM115 - held for the whole block

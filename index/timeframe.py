@@ -65,12 +65,31 @@ def parse_date(text: str) -> date:
 
 def question_window(question: str, as_of: date, *, recent_days: int = 30) -> TimeWindow:
     """The dates ``question`` is about: its time words, else the ``recent_days`` before now."""
-    text = question.lower()
+    text = _mask_may_the_verb(question).lower()
     for finder in (_month_year, _explicit_year, _relative, _weekday):
         window = finder(text, as_of)
         if window is not None:
             return window
-    return TimeWindow(as_of - timedelta(days=recent_days), as_of, explicit=False)
+    return TimeWindow(days_before(as_of, recent_days), as_of, explicit=False)
+
+
+def days_before(day: date, days: int) -> date:
+    """``day - days``, stopping at the first representable date instead of overflowing."""
+    return day - timedelta(days=min(days, day.toordinal() - 1))
+
+
+def _days_after(day: date, days: int) -> date:
+    return day + timedelta(days=min(days, date.max.toordinal() - day.toordinal()))
+
+
+def _mask_may_the_verb(question: str) -> str:
+    """ "may" is the month only as "May" or after a preposition ("in may"); "What may 5
+    people do" asks what they may do."""
+    return re.sub(
+        r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bby )(?<!\bsince )(?<!\buntil )\bmay\b",
+        "might",
+        question,
+    )
 
 
 def _month_year(text: str, as_of: date) -> TimeWindow | None:
@@ -99,7 +118,7 @@ def _day_window(year: int, month: int, day: int, phrase: str) -> TimeWindow | No
     except ValueError:
         return None
     # Reports of an event come out on the day and in the days after it.
-    return TimeWindow(target - timedelta(days=1), target + timedelta(days=7), True, phrase)
+    return TimeWindow(days_before(target, 1), _days_after(target, 7), True, phrase)
 
 
 def _explicit_year(text: str, as_of: date) -> TimeWindow | None:
@@ -126,11 +145,11 @@ def _relative(text: str, as_of: date) -> TimeWindow | None:
         match = re.search(pattern, text)
         if match:
             return TimeWindow(
-                as_of - timedelta(days=start), as_of - timedelta(days=end), True, match.group(0)
+                days_before(as_of, start), days_before(as_of, end), True, match.group(0)
             )
     match = re.search(r"\b(this|last|past) year\b", text)
     if match:
-        year = as_of.year - (match[1] == "last")
+        year = max(1, as_of.year - (match[1] == "last"))
         end = min(date(year, 12, 31), as_of)
         return TimeWindow(date(year, 1, 1), end, explicit=True, phrase=match.group(0))
     return None
@@ -141,7 +160,5 @@ def _weekday(text: str, as_of: date) -> TimeWindow | None:
     if not match:
         return None
     back = (as_of.weekday() - _WEEKDAYS.index(match[1])) % 7 or 7
-    day = as_of - timedelta(days=back)
-    return TimeWindow(
-        day - timedelta(days=1), min(as_of, day + timedelta(days=2)), True, match.group(0)
-    )
+    day = days_before(as_of, back)
+    return TimeWindow(days_before(day, 1), min(as_of, _days_after(day, 2)), True, match.group(0))

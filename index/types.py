@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from datetime import date
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.timeframe import TimeWindow
 
 Mode = Literal["dense", "bm25", "hybrid"]
 MODES: tuple[Mode, ...] = get_args(Mode)
+RowRange = tuple[int, int]  # rows lo..hi-1 of an index version
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +31,14 @@ class Article:
     url: str | None = None
     content_hash: str = ""
     aliases: tuple[str, ...] = ()  # ids of exact duplicates, indexed once under this id
+    # Where ``text`` starts in the file at ``path`` (characters of the decoded file; after
+    # front matter), so ``file[text_offset + start : text_offset + end]`` is a passage;
+    # None for records of a JSON file, whose text is a field.
+    text_offset: int | None = None
 
-    def meta(self) -> dict[str, str | None]:
+    def meta(self) -> dict[str, str | int | None]:
         """Metadata without the text, as shown next to every quote."""
-        fields = ("id", "title", "source", "author", "published", "url", "path")
+        fields = ("id", "title", "source", "author", "published", "url", "path", "text_offset")
         return {name: getattr(self, name) for name in fields}
 
 
@@ -42,7 +54,12 @@ class Chunk:
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A retrieved chunk with its score, rank and article."""
+    """A retrieved chunk with its rank, its article's score and its own.
+
+    ``score`` is the article's relevance (the fused rank scores of its best passages with
+    the date preference applied); result lists are sorted by it, so it never rises down a
+    list. ``passage_score`` is this passage's own fused score.
+    """
 
     rank: int
     score: float
@@ -51,13 +68,40 @@ class Passage:
     char_end: int
     article: Article
     index_version: str = field(default="", compare=False)
+    passage_score: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {
             "rank": self.rank,
             "score": round(self.score, 6),
+            "passage_score": round(self.passage_score, 6),
             "text": self.text,
             "char_start": self.char_start,
             "char_end": self.char_end,
             "article": self.article.meta(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as retrieval understood it: cleaned text, date, vector and BM25 terms.
+
+    Handed on with the passages so the answer step neither encodes the question again nor
+    reaches into the index for word weights.
+    """
+
+    text: str
+    as_of: date
+    window: TimeWindow
+    vector: np.ndarray | None  # the query embedding (None when the mode used none)
+    terms: tuple[str, ...]  # stemmed BM25 terms, stop words removed
+    term_weights: Mapping[str, float]  # each term's inverse document frequency
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """What one search found: the question as understood, and the passages, best first."""
+
+    question: Question
+    passages: list[Passage]
+    searchable_rows: int = -1  # rows published on or before the question's date (-1: unknown)

@@ -7,8 +7,9 @@ Heavy modules (torch, FAISS) are imported inside the commands that need them, an
 from __future__ import annotations
 
 import argparse
+import errno
 import json
-import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -17,15 +18,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.errors import ConfigError, NetworkError, NewsdeskError
+from core.logs import configure_logging
+from core.settings import Settings, load_settings, unknown_variables
 from index.timeframe import parse_date
 from index.types import MODES
-from newsdesk.errors import ConfigError, NewsdeskError
-from newsdesk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from index.builder import BuildReport, Progress
-    from index.embedding import Embedder
-    from index.retriever import Retriever
+    from index.types import Retrieval
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -35,19 +36,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(**_overrides(args))
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(settings.log_level)
+        for warning in unknown_variables(os.environ):
+            print(f"newsdesk: warning: {warning}", file=sys.stderr)
         command: Command = args.func
-        return command(args, settings)
+        code = command(args, settings)
+        sys.stdout.flush()
+        return code
     except NewsdeskError as exc:
+        for line in exc.details:
+            print(line, file=sys.stderr)
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _discard_stdout()
         return 0
+    except OSError as exc:
+        if not _is_stdout_error(exc):
+            raise
+        _discard_stdout()
+        reason = exc.strerror or str(exc)
+        print(f"newsdesk: error: cannot write the output ({reason})", file=sys.stderr)
+        return 1
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """Whether writing to standard output failed (a full disk, a closed pipe)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so the exit-time flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -56,54 +88,133 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line that points at --help."""
+    """argparse, but a usage mistake is one line that points at --help, and examples in the
+    help keep their line breaks."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="newsdesk", description="Answers questions about news articles with verbatim quotes."
+        prog="newsdesk",
+        description="Answers questions about news articles with verbatim quotes.",
+        epilog=_examples(
+            "newsdesk index build",
+            'newsdesk ask "did Iran confirm the crash?"',
+            "newsdesk COMMAND --help",
+        ),
     )
+    parser.add_argument("--version", action="version", version=f"newsdesk {_version()}")
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
 
-    index = commands.add_parser("index", help="build or inspect the index")
+    index = commands.add_parser(
+        "index",
+        help="build or inspect the index",
+        epilog=_examples("newsdesk index build", "newsdesk index stats --json"),
+    )
     index_commands = index.add_subparsers(
         dest="index_command", required=True, metavar="ACTION", parser_class=_Parser
     )
-    build = index_commands.add_parser("build", help="index the corpus (only what changed)")
+    build = index_commands.add_parser(
+        "build",
+        help="index the corpus (only what changed)",
+        description="Index the corpus folder: new and changed articles are embedded, removed "
+        "ones dropped; an unchanged corpus writes nothing.",
+        epilog=_examples(
+            "newsdesk index build",
+            "newsdesk index build --corpus ~/news --index ~/news-index",
+        ),
+    )
     _index_option(build)
     build.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder to read")
+    build.add_argument("--json", action="store_true", help="print the report as one JSON object")
     build.set_defaults(func=cmd_build)
-    stats = index_commands.add_parser("stats", help="say what the index holds")
+    stats = index_commands.add_parser(
+        "stats",
+        help="say what the index holds",
+        epilog=_examples("newsdesk index stats", "newsdesk index stats --json"),
+    )
     _index_option(stats)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(func=cmd_stats)
 
-    query = commands.add_parser("query", help="retrieve passages for a question")
+    sources = commands.add_parser(
+        "sources",
+        help="list the indexed articles, newest first",
+        epilog=_examples("newsdesk sources", "newsdesk sources --json"),
+    )
+    sources.add_argument("--json", action="store_true", help="print one JSON object")
+    _index_option(sources)
+    sources.set_defaults(func=cmd_sources)
+
+    show = commands.add_parser(
+        "show",
+        help="print one article's metadata and text",
+        epilog=_examples("newsdesk show 000_c0181eb0cece6f71", "newsdesk show ID --json"),
+    )
+    show.add_argument("id", help="the article's id (see `newsdesk sources`)")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
+    _index_option(show)
+    show.set_defaults(func=cmd_show)
+
+    query = commands.add_parser(
+        "query",
+        help="retrieve passages for a question",
+        epilog=_examples(
+            'newsdesk query "did Iran confirm the crash?"',
+            'newsdesk query "Caspian flotilla missiles" -k 10 --mode bm25 --json',
+        ),
+    )
     query.add_argument("question", help="the question, in plain words")
-    query.add_argument("-k", type=int, metavar="N", help="number of passages (default: setting)")
+    _k_option(query, default=None, help="number of passages (default: NEWSDESK_TOP_K)")
     query.add_argument("--json", action="store_true", help="print one JSON object")
     _search_options(query)
     _index_option(query)
     query.set_defaults(func=cmd_query)
 
-    ask = commands.add_parser("ask", help="answer a question with quotes from the articles")
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question with quotes from the articles",
+        epilog=_examples(
+            'newsdesk ask "did Iran confirm the crash?"',
+            'newsdesk ask "what did the defence ministry say?" --as-of 2015-10-09 --json',
+        ),
+    )
     ask.add_argument("question", help="the question, in plain words")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     _search_options(ask)
     _index_option(ask)
     ask.set_defaults(func=cmd_ask)
 
-    serve = commands.add_parser("serve", help="run the Discord bot")
+    serve = commands.add_parser(
+        "serve",
+        help="run the Discord bot",
+        description="Run the Discord bot; the token comes from NEWSDESK_DISCORD_TOKEN (.env).",
+        epilog=_examples("newsdesk serve", "newsdesk serve --index DIR --corpus DIR"),
+    )
     _index_option(serve)
     serve.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder for /reindex")
     serve.set_defaults(func=cmd_serve)
 
-    evaluate = commands.add_parser("eval", help="measure retrieval on questions with answers")
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure retrieval on questions with answers",
+        epilog=_examples(
+            "newsdesk eval --queries ../shared/data/rtqa/queries-dev.jsonl",
+            "newsdesk eval --queries FILE --mode hybrid --answers --json",
+        ),
+    )
     evaluate.add_argument(
         "--queries",
         type=Path,
@@ -111,7 +222,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="questions in the queries-dev.jsonl format",
     )
-    evaluate.add_argument("--k", type=int, default=10, metavar="N", help="passages per question")
+    _k_option(evaluate, default=10, help="passages per question (default: 10)")
     evaluate.add_argument("--mode", choices=MODES, help="one mode (default: all three)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument(
@@ -128,6 +239,30 @@ def _parser() -> argparse.ArgumentParser:
     _index_option(evaluate)
     evaluate.set_defaults(func=cmd_eval)
     return parser
+
+
+def _k_option(parser: argparse.ArgumentParser, *, default: int | None, help: str) -> None:
+    """-k and --k, spelled the same in every subcommand, at least 1."""
+    parser.add_argument("-k", "--k", type=_positive, default=default, metavar="N", help=help)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsdesk")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _search_options(parser: argparse.ArgumentParser) -> None:
@@ -155,67 +290,98 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from index.builder import BuildOptions, build_index
-    from index.store import FaissSpec
+    from index.builder import build_index
+    from newsdesk.wiring import build_options, load_embedder
 
-    embedder = _embedder(settings)
-    options = BuildOptions(
-        chunk_tokens=settings.chunk_tokens,
-        chunk_overlap=settings.chunk_overlap,
-        faiss=FaissSpec(kind=settings.faiss_index, hnsw_m=settings.hnsw_m),
-        max_article_chars=settings.max_article_chars,
-    )
+    embedder = load_embedder(settings)
     with _progress("embedding") as progress:
         report = build_index(
-            settings.corpus_dir, settings.index_dir, embedder, options, progress=progress
+            settings.corpus_dir,
+            settings.index_dir,
+            embedder,
+            build_options(settings),
+            progress=progress,
         )
-    _print_build(report)
+    _print_build(report, as_json=args.json)
     return 0
 
 
-def _print_build(report: BuildReport) -> None:
+def _print_build(report: BuildReport, *, as_json: bool = False) -> None:
     for skipped in report.skipped:
         print(f"skipped {skipped}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"warning {problem}", file=sys.stderr)
     if report.note:
         print(report.note, file=sys.stderr)
-    print(report.summary())
+    print(json.dumps(report.to_json()) if as_json else report.summary())
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from index.stats import IndexStats
     from index.store import StoredIndex
 
-    index = StoredIndex.load(settings.index_dir)
-    manifest = index.manifest
-    sizes = {name: entry["bytes"] for name, entry in manifest.files.items()}
-    dated = sorted(a.published for a in index.articles.values() if a.published)
-    stats = {
-        "index": str(settings.index_dir),
-        "version": index.version,
-        "created_at": manifest.created_at,
-        "model": manifest.model,
-        "dimension": manifest.dimension,
-        "faiss": manifest.faiss,
-        "chunking": manifest.chunking,
-        "articles": len(index.articles),
-        "chunks": len(index.chunks),
-        "published_range": [dated[0], dated[-1]] if dated else None,
-        "bytes": sum(sizes.values()),
-    }
+    stats = IndexStats.of(StoredIndex.load(settings.index_dir, lexical=False), settings.index_dir)
     if args.json:
-        print(json.dumps(stats, indent=2))
+        print(json.dumps(asdict(stats), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(stats.lines()))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from index.stats import newest_first
+    from index.store import StoredIndex
+
+    index = StoredIndex.load(settings.index_dir, lexical=False)
+    articles = newest_first(list(index.articles.values()))
+    if args.json:
+        print(json.dumps({"articles": [a.meta() for a in articles]}, indent=2, ensure_ascii=False))
         return 0
-    width = max(map(len, stats))
-    for key, value in stats.items():
-        shown = json.dumps(value) if isinstance(value, (dict, list)) else value
-        print(f"{key:<{width}}  {shown}")
+    if not articles:
+        print("The index holds no articles.")
+    for article in articles:
+        when = article.published or "undated"
+        outlet = article.source or "no outlet"
+        print(f"{when:<10}  {outlet[:24]:<24}  {article.id}  {article.title}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from index.store import StoredIndex
+
+    index = StoredIndex.load(settings.index_dir, lexical=False)
+    article = index.articles.get(args.id) or next(
+        (a for a in index.articles.values() if args.id in a.aliases), None
+    )
+    if article is None:
+        raise ConfigError(
+            f"no article with id {args.id!r} in {settings.index_dir}; "
+            "list the ids with `newsdesk sources`"
+        )
+    if args.json:
+        print(json.dumps({**article.meta(), "text": article.text}, indent=2, ensure_ascii=False))
+        return 0
+    for name, value in article.meta().items():
+        if value is not None:
+            print(f"{name + ':':<13}{value}")
+    print()
+    print(article.text.strip())
     return 0
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    retriever = _retriever(settings)
-    passages = retriever.search(
-        args.question, args.k or settings.top_k, mode=args.mode, as_of=args.as_of or settings.as_of
+    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_retriever
+
+    configure_search_threads()
+    index = load_index(settings)
+    embedder = load_embedder(settings, serving=True, queries_only=True)
+    retriever = open_retriever(settings, index, embedder, mode=args.mode)
+    found = retriever.search(
+        args.question, args.k or settings.top_k, as_of=args.as_of or settings.as_of
     )
+    passages = found.passages
     if args.json:
         print(
             json.dumps(
@@ -226,7 +392,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     if not passages:
-        print("The index holds no passages.")
+        print(_nothing_found(found, len(index.chunks)))
     for p in passages:
         print(f"{p.rank}. [{p.score:.3f}] {p.article.title} ({p.article.path})")
         body = " ".join(p.text.split())
@@ -235,49 +401,21 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _embedder(settings: Settings, *, serving: bool = False, queries_only: bool = False) -> Embedder:
-    """The configured embedder; ``serving`` keeps document encoding to one thread (short
-    sentences for answers run fastest so, and a rebuild leaves a core to questions)."""
-    from index.embedding import load_embedder
-
-    return load_embedder(
-        settings.embedding_model,
-        backend=settings.embedding_backend,
-        cache_dir=settings.model_cache_dir,
-        batch_size=settings.embed_batch_size,
-        threads=1 if serving else 2,
-        queries_only=queries_only,
-    )
-
-
-def _retriever(settings: Settings, *, mode: str | None = None, answers: bool = False) -> Retriever:
-    from index.embedding import canonical_model_name
-    from index.retriever import Retriever
-    from index.store import StoredIndex, check_compatible
-
-    index = StoredIndex.load(settings.index_dir)
-    if not settings.embedding_model.startswith("py:"):
-        # Refuse a mismatch before paying for loading the model.
-        check_compatible(
-            index.manifest, canonical_model_name(settings.embedding_model), index.manifest.dimension
-        )
-    embedder = _embedder(settings, serving=True, queries_only=not answers)
-    check_compatible(index.manifest, embedder.name, embedder.dimension)
-    return Retriever(
-        index,
-        embedder,
-        mode=mode or settings.search_mode,  # type: ignore[arg-type]
-        max_query_chars=settings.max_query_chars,
-        ef_search=settings.hnsw_ef_search,
-    )
+def _nothing_found(found: Retrieval, chunks: int) -> str:
+    if chunks == 0:
+        return "The index holds no passages."
+    if found.searchable_rows == 0:
+        return f"No indexed article was published on or before {found.question.as_of}."
+    return "No passage matches the question."
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.answer import Answerer, AnswerPolicy
     from bot.render import answer_json, render_answer
+    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
 
-    retriever = _retriever(settings, mode=args.mode, answers=True)
-    answerer = Answerer(retriever, policy=AnswerPolicy(max_excerpts=settings.max_excerpts))
+    configure_search_threads()
+    index = load_index(settings)
+    answerer = open_answerer(settings, index, load_embedder(settings, serving=True), mode=args.mode)
     answer = answerer.answer(args.question, as_of=args.as_of or settings.as_of)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
@@ -291,18 +429,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             "NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env (see README)"
         )
+    import aiohttp
     import discord
 
-    from bot.discord_app import NewsdeskClient
-    from bot.service import AnswerService
+    from bot.discord_app import NewsdeskBot
+    from newsdesk.wiring import build_service, configure_search_threads
 
-    service = AnswerService(settings, _embedder(settings, serving=True))
+    configure_search_threads()
+    service = build_service(settings)
     service.load()  # model and index load once, before the bot connects
     if service.unavailable_reason:
         print(f"newsdesk: warning: {service.unavailable_reason}", file=sys.stderr)
-    client = NewsdeskClient(settings, service, state_dir=settings.state_dir)
+    bot = NewsdeskBot(settings, service)
     try:
-        client.run(settings.discord_token.get_secret_value(), log_handler=None)
+        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     except discord.LoginFailure:
         raise ConfigError(
             "Discord rejected NEWSDESK_DISCORD_TOKEN; copy a fresh token from the Developer Portal"
@@ -310,6 +450,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         raise ConfigError(
             "Discord refused the bot's intents; check the application settings"
+        ) from None
+    except (aiohttp.ClientError, discord.GatewayNotFound, OSError, TimeoutError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise NetworkError(
+            f"cannot reach Discord ({reason[:160]}); check the network connection, then run "
+            "`newsdesk serve` again"
+        ) from None
+    except discord.HTTPException as exc:
+        raise NetworkError(
+            f"Discord answered {exc.status} ({exc.text[:120] or 'no reason'}); try again later"
         ) from None
     return 0
 
@@ -322,16 +472,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         q if q.as_of or not fallback else replace(q, as_of=fallback)
         for q in load_queries(args.queries)
     ]
-    retriever = _retriever(settings, answers=args.answers)
+    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
+
+    configure_search_threads()
+    index = load_index(settings)
+    embedder = load_embedder(settings, serving=True, queries_only=not args.answers)
+    answerer = open_answerer(settings, index, embedder)
     modes = [args.mode] if args.mode else list(MODES)
-    results = {mode: evaluate(retriever, queries, mode, args.k) for mode in modes}
+    results = {mode: evaluate(answerer.retriever, queries, mode, args.k) for mode in modes}
     answers = None
     if args.answers:
-        from bot.answer import Answerer, AnswerPolicy
         from bot.evaluation import score_answers
 
-        policy = AnswerPolicy(max_excerpts=settings.max_excerpts)
-        answers = score_answers(Answerer(retriever, policy=policy), queries).to_json()
+        answers = score_answers(answerer, queries).to_json()
     if args.json:
         payload: dict[str, object] = {
             "queries": len(queries),

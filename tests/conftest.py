@@ -9,17 +9,20 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.discord_app import NewsdeskClient
+from bot.answer import Answerer
+from bot.discord_app import NewsdeskBot
 from bot.service import AnswerService
+from core.settings import DEFAULT_MODEL, Settings
 from index.builder import BuildOptions, build_index
 from index.embedding import Embedder, load_embedder
 from index.retriever import Retriever
 from index.store import StoredIndex
-from newsdesk.settings import DEFAULT_MODEL, Settings
+from newsdesk.wiring import build_service
 from tests.fakes import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,10 +63,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export of the packaged model for the whole test session."""
-    return tmp_path_factory.mktemp("models")
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The per-user cache for the whole test session: one ONNX export of the packaged model.
+
+    Also the cache of every ``Settings`` the tests build from the environment, so no test
+    writes into the real per-user cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("NEWSDESK_CACHE_DIR")
+    os.environ["NEWSDESK_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("NEWSDESK_CACHE_DIR", None)
+    else:
+        os.environ["NEWSDESK_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +116,11 @@ def seed_retriever(seed_index: Path, real_embedder: Embedder) -> Retriever:
     return Retriever(StoredIndex.load(seed_index), real_embedder)
 
 
+@pytest.fixture(scope="session")
+def seed_answerer(seed_retriever: Retriever, real_embedder: Embedder) -> Answerer:
+    return Answerer(seed_retriever, real_embedder)
+
+
 def write(path: Path, content: str | bytes) -> Path:
     """Create ``path`` (and its folders) with ``content``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,8 +132,8 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, seed_index: Path) -> Settings:
-    """Bot settings over a writable copy of the seed index."""
+def settings(tmp_path: Path, seed_index: Path, model_cache: Path) -> Settings:
+    """Bot settings over a writable copy of the seed index (the session's model cache)."""
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
     return Settings(
@@ -123,14 +141,21 @@ def settings(tmp_path: Path, seed_index: Path) -> Settings:
         corpus_dir=SEED_CORPUS,
         index_dir=index,
         state_dir=tmp_path / "state",
+        cache_dir=model_cache,
         discord_cooldown_seconds=5,
         discord_max_question_chars=300,
     )
 
 
 @pytest.fixture
-def simcord_bot(settings: Settings, real_embedder: Embedder) -> NewsdeskClient:
-    """The real Discord client over the seed index, for simcord's ``simcord_env``."""
-    service = AnswerService(settings, real_embedder)
+def service(settings: Settings, real_embedder: Embedder) -> AnswerService:
+    """The bot's answering service, wired as `newsdesk serve` wires it, loaded."""
+    service = build_service(settings, real_embedder)
     service.load()
-    return NewsdeskClient(settings, service, state_dir=settings.state_dir)
+    return service
+
+
+@pytest.fixture
+def simcord_bot(settings: Settings, service: AnswerService) -> NewsdeskBot:
+    """The real Discord bot over the seed index, for simcord's ``simcord_env``."""
+    return NewsdeskBot(settings, service)

@@ -15,8 +15,8 @@ RIA = "no information of Russian missiles crashing on Iranian territory."
 
 
 @pytest.fixture(scope="module")
-def answerer(seed_retriever) -> Answerer:
-    return Answerer(seed_retriever)
+def answerer(seed_answerer) -> Answerer:
+    return seed_answerer
 
 
 def excerpt_with(answer, phrase):
@@ -131,11 +131,28 @@ def test_markdown_has_quote_blocks_attribution_lines_and_numbered_sources(answer
 def test_ask_json_has_the_documented_shape(seed_index, capsys):
     assert main(["ask", "did Iran confirm the crash?", "--json", "--index", str(seed_index)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"question", "answered", "excerpts", "text"}
+    assert set(data) == {"question", "answered", "note", "excerpts", "text"}
     assert data["answered"] is True
     first = data["excerpts"][0]
-    assert set(first) == {"quote", "speaker", "char_start", "char_end", "score", "article"}
-    assert set(first["article"]) == {"id", "title", "source", "author", "published", "url", "path"}
+    assert set(first) == {
+        "quote",
+        "speaker",
+        "char_start",
+        "char_end",
+        "score",
+        "stance",
+        "article",
+    }
+    assert set(first["article"]) == {
+        "id",
+        "title",
+        "source",
+        "author",
+        "published",
+        "url",
+        "path",
+        "text_offset",
+    }
 
 
 def test_answer_json_of_no_answer(answerer):
@@ -143,6 +160,7 @@ def test_answer_json_of_no_answer(answerer):
     assert data == {
         "question": "What is the capital of Australia?",
         "answered": False,
+        "note": None,
         "excerpts": [],
         "text": NO_ANSWER,
     }

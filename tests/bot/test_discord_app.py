@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import discord
 import pytest
 
 from bot.answer import Answer, Excerpt
-from bot.discord_app import FAILED, NewsdeskClient
-from bot.service import AnswerService
+from bot.discord_app import NewsdeskBot
+from bot.discord_app.cogs.admin import AdminCog
+from bot.discord_app.errors import FAILED
 from index.types import Article
 
 FARS = "neither Iran nor Russian Federation has confirmed"
@@ -38,6 +40,13 @@ def sent_payloads(env) -> list[dict]:
         if isinstance(data, dict) and ("content" in data or "embeds" in data):
             payloads.append(data)
     return payloads
+
+
+def handled_errors(env) -> list[str]:
+    """Names of the errors the command tree's one handler turned into replies (and
+    acknowledges them, so simcord does not report them at teardown)."""
+    errors = [e.original if hasattr(e, "original") else e for e in env.errors]
+    return [type(e).__name__ for e in errors]
 
 
 def assert_no_pings(env) -> None:
@@ -125,17 +134,22 @@ async def test_the_cooldown_answers_privately_and_then_lets_the_user_ask_again(w
     await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     second = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert second.ephemeral and second.response.content.startswith("Please wait 5 s")
+    assert handled_errors(env) == ["CommandOnCooldown"]
     now[0] += 5
     third = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert not third.ephemeral and FARS in third.response.embeds[0].description
 
 
 async def test_an_over_long_question_gets_a_one_line_private_error(world):
-    _env, _, channel, alice = world
+    env, _, channel, alice = world
     result = await alice.slash(channel, "ask", question="why " * 100)
     assert result.ephemeral
     assert "too long (400 characters)" in result.response.content
     assert "\n" not in result.response.content
+    assert handled_errors(env) == ["QuestionRefused"]
+    # A refused question does not cost the user a turn.
+    again = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
+    assert FARS in again.response.embeds[0].description
 
 
 async def test_reindex_by_a_member_without_manage_server_is_refused(world):
@@ -149,16 +163,40 @@ async def test_reindex_by_a_member_without_manage_server_is_refused(world):
     assert result.ephemeral
     assert result.response.content == "Only members with the Manage Server permission can reindex."
     assert not env.bot.service.reindexing
+    assert handled_errors(env) == ["MissingPermissions"]
 
 
-async def test_reindex_by_a_moderator_rebuilds_and_reports(world, settings):
+async def test_reindex_by_a_moderator_answers_at_once_then_reports_in_the_channel(world):
     env, guild, channel, alice = world
     moderators = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
     mod = guild.add_member(env.create_user("mod"), roles=[moderators])
     result = await mod.slash(channel, "reindex")
-    assert "Reindexed: 0 articles added, 0 removed" in result.response.content
+    assert result.response.content.startswith("Reindexing the corpus")
+    admin = env.bot.get_cog("AdminCog")
+    assert isinstance(admin, AdminCog) and admin.reindex_task is not None
+    await admin.reindex_task
+    # The result is a channel message the bot owns (an interaction token expires after
+    # 15 minutes; a large rebuild takes longer), not an interaction follow-up.
+    status = channel.last_message
+    assert status.author.id == env.bot.user.id and status.interaction_metadata is None
+    assert status.content.startswith("Reindexed: 0 articles added, 0 removed")
     answer = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert FARS in answer.response.embeds[0].description
+    assert_no_pings(env)
+
+
+async def test_a_reindex_while_one_runs_is_refused_privately(world):
+    env, guild, channel, _ = world
+    moderators = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(env.create_user("mod"), roles=[moderators])
+    admin = env.bot.get_cog("AdminCog")
+    running = asyncio.get_running_loop().create_future()  # a rebuild still under way
+    admin.reindex_task = running
+    result = await mod.slash(channel, "reindex")
+    assert result.ephemeral and "already running" in result.response.content
+    assert handled_errors(env) == ["ReindexBusyError"]
+    assert admin.reindex_task is running
+    running.cancel()
 
 
 async def test_sources_lists_the_indexed_articles(world):
@@ -171,9 +209,10 @@ async def test_sources_lists_the_indexed_articles(world):
 
 async def test_a_broken_index_answers_with_one_line_instead_of_crashing(world):
     env, _, channel, alice = world
-    env.bot.service._answerer = None
+    env.bot.service._loaded = None
     result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert result.response.content == "the index is unavailable, an admin can run /reindex"
+    assert handled_errors(env) == ["IndexUnavailableError"]
 
 
 async def test_a_failure_while_answering_is_one_line_and_logged(world, monkeypatch, caplog):
@@ -186,6 +225,7 @@ async def test_a_failure_while_answering_is_one_line_and_logged(world, monkeypat
     result = await alice.slash(channel, "ask", question="did Iran confirm the crash?")
     assert result.response.content == FAILED
     assert "disk on fire" in caplog.text
+    assert handled_errors(env) == ["RuntimeError"]
 
 
 async def test_commands_are_synced_once_and_not_again_while_unchanged(world):
@@ -197,25 +237,21 @@ async def test_commands_are_synced_once_and_not_again_while_unchanged(world):
 
 
 @pytest.mark.parametrize("guild_id", [4242])
-def test_a_dev_guild_gets_the_commands_instantly(settings, real_embedder, guild_id):
-    client = NewsdeskClient(
-        settings.model_copy(update={"discord_guild_id": guild_id}),
-        AnswerService(settings, real_embedder),
-        state_dir=settings.state_dir,
-    )
+async def test_a_dev_guild_gets_the_commands_instantly(settings, service, guild_id):
+    client = NewsdeskBot(settings.model_copy(update={"discord_guild_id": guild_id}), service)
+    for cog in client.cogs_to_load():
+        await client.add_cog(cog)
     synced = []
 
     async def sync(*, guild=None):
         synced.append(guild)
 
     client.tree.sync = sync
-    import asyncio
-
-    assert asyncio.run(client.sync_commands()) is True
+    assert await client.sync_commands() is True
     assert synced[0].id == guild_id
     assert {c.name for c in client.tree.get_commands(guild=synced[0])} == {
         "ask",
         "sources",
         "reindex",
     }
-    assert asyncio.run(client.sync_commands()) is False  # recorded in the state folder
+    assert await client.sync_commands() is False  # recorded in the state folder

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import CorpusError
 from index.corpus import read_corpus
-from newsdesk.errors import CorpusError
 from tests.conftest import SEED_CORPUS, write
 
 SHARED_SEED = SEED_CORPUS.parent.parent / "shared" / "corpus"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import IndexCorruptError, IndexMismatchError
 from index.builder import build_index
 from index.store import CURRENT, MANIFEST, StoredIndex, check_compatible, read_pointer
-from newsdesk.errors import IndexCorruptError, IndexMismatchError
 from tests.fakes import HashEmbedder
 
 TRUNCATIONS = 20

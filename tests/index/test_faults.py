@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import IndexWriteError
 from index.builder import build_index
 from index.lexical import LexicalIndex
 from index.store import StoredIndex
-from newsdesk.errors import IndexWriteError
 from tests.conftest import write
 from tests.fakes import HashEmbedder
 

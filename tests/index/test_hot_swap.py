@@ -26,7 +26,7 @@ def test_searches_never_mix_versions_while_twenty_versions_are_swapped_in(tmp_pa
         try:
             for i in range(SEARCHES // THREADS):
                 retriever = current["retriever"]  # one reference per search, as the bot does
-                passages = retriever.search(f"missiles Iran {i % 7} question {n}", 5)
+                passages = retriever.search(f"missiles Iran {i % 7} question {n}", 5).passages
                 versions = {p.index_version for p in passages}
                 if len(versions) > 1 or versions != {retriever.index.version}:
                     mixed.append(versions)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import QueryError
 from index.retriever import clean_query
-from newsdesk.errors import QueryError
 
 FARS = "neither Iran nor Russian Federation has confirmed"
 RIA = "no information of Russian missiles crashing on Iranian territory"
@@ -18,11 +18,11 @@ def find(passages, phrase):
 
 
 def test_did_iran_confirm_the_crash_finds_both_iranian_statements(seed_retriever):
-    passages = seed_retriever.search("did Iran confirm the crash?", 5)
-    assert len(passages) == 5
+    passages = seed_retriever.search("did Iran confirm the crash?", 5).passages
+    assert len(passages) == 4  # two articles, at most two passages each
     for phrase in (FARS, RIA):
         hits = find(passages, phrase)
-        assert hits, f"{phrase!r} not in the top 5"
+        assert hits, f"{phrase!r} not in the top 4"
         assert hits[0].article.path == "000_c0181eb0cece6f71.txt"
         assert hits[0].article.title.startswith("Russian Federation Denies")
 
@@ -43,12 +43,12 @@ def test_did_iran_confirm_the_crash_finds_both_iranian_statements(seed_retriever
 def test_seed_questions_find_their_passage_in_the_top_three(
     seed_retriever, question, phrase, article
 ):
-    passages = seed_retriever.search(question, 3)
+    passages = seed_retriever.search(question, 3).passages
     assert any(phrase in p.text and p.article.id == article for p in passages)
 
 
 def test_passages_are_ranked_spans_of_their_articles(seed_retriever):
-    passages = seed_retriever.search("Russian missiles Iran", 4)
+    passages = seed_retriever.search("Russian missiles Iran", 4).passages
     assert [p.rank for p in passages] == [1, 2, 3, 4]
     # Grouped by article (best evidence first), best passage first within each.
     assert passages[0].article.id == passages[1].article.id
@@ -58,8 +58,10 @@ def test_passages_are_ranked_spans_of_their_articles(seed_retriever):
         assert p.index_version
 
 
-def test_k_larger_than_the_index_returns_everything(seed_retriever):
-    assert len(seed_retriever.search("missiles", 1000)) == len(seed_retriever.index.chunks)
+def test_k_larger_than_the_index_returns_two_passages_of_each_matching_article(seed_retriever):
+    passages = seed_retriever.search("missiles", 1000).passages
+    articles = {p.article.id for p in passages}
+    assert len(articles) == 2 and len(passages) == 4
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u200b\u200b", "\x00\x07"])
@@ -71,3 +73,26 @@ def test_empty_questions_are_refused(seed_retriever, query):
 def test_very_long_questions_are_capped():
     assert len(clean_query("word " * 10_000, 1000)) == 1000
     assert clean_query("a\u200bb\tc\n", 100) == "ab c"
+
+
+def test_building_a_retriever_leaves_the_process_thread_policy_alone(seed_index, real_embedder):
+    import faiss
+
+    from index.retriever import Retriever
+    from index.store import StoredIndex
+
+    faiss.omp_set_num_threads(2)
+    try:
+        Retriever(StoredIndex.load(seed_index), real_embedder)
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(1)
+
+
+def test_the_search_hands_on_the_question_as_retrieval_understood_it(seed_retriever):
+    found = seed_retriever.search("Did Iran confirm the missile crash?", 3)
+    question = found.question
+    assert question.text == "Did Iran confirm the missile crash?"
+    assert question.vector is not None and question.vector.shape == (384,)
+    assert set(question.terms) >= {"iran", "confirm", "missil", "crash"}
+    assert question.term_weights["crash"] > 0

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import build_index
-from index.lexical import FILES as BM25_FILES
-from index.store import CHUNKS, CURRENT, VECTORS, StoredIndex, check_compatible
-from newsdesk.errors import (
+from core.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
     IndexWriteError,
 )
+from index.builder import build_index
+from index.lexical import FILES as BM25_FILES
+from index.store import CHUNKS, CURRENT, VECTORS, StoredIndex, check_compatible
 from tests.conftest import write
 
 

@@ -45,3 +45,18 @@ def test_bad_dates_name_the_format(text):
 
 def test_dates_with_slashes_parse():
     assert parse_date("2022/06/16") == date(2022, 6, 16)
+
+
+def test_may_the_verb_is_not_the_month():
+    assert not question_window("What may 5 people do", NOW).explicit
+    assert question_window("What happened on May 5?", NOW).phrase == "may 5"
+    assert question_window("what happened in may 2019", NOW).phrase == "may 2019"
+
+
+@pytest.mark.parametrize("day", range(1, 9))
+@pytest.mark.parametrize(
+    "question", ["what happened?", "yesterday?", "last week?", "on Monday?", "last year?"]
+)
+def test_the_first_days_of_the_calendar_do_not_overflow(day, question):
+    window = question_window(question, date(1, 1, day), recent_days=7)
+    assert window.start <= window.end

@@ -40,8 +40,25 @@ def test_query_json_has_the_documented_shape(seed_index, capsys, monkeypatch):
     assert data["query"] == "did Iran confirm the crash?"
     assert len(data["passages"]) == 3
     first = data["passages"][0]
-    assert set(first) == {"rank", "score", "text", "char_start", "char_end", "article"}
-    assert set(first["article"]) == {"id", "title", "source", "author", "published", "url", "path"}
+    assert set(first) == {
+        "rank",
+        "score",
+        "passage_score",
+        "text",
+        "char_start",
+        "char_end",
+        "article",
+    }
+    assert set(first["article"]) == {
+        "id",
+        "title",
+        "source",
+        "author",
+        "published",
+        "url",
+        "path",
+        "text_offset",
+    }
 
 
 def test_readable_query_output_shows_rank_score_title_and_passage(seed_index, capsys):
@@ -76,7 +93,7 @@ def test_build_then_stats_through_the_real_command(tmp_path, seed_corpus):
         (
             ["index", "stats"],
             {"NEWSDESK_CHUNK_TOKENS": "ten"},
-            "invalid setting NEWSDESK_CHUNK_TOKENS",
+            "invalid NEWSDESK_CHUNK_TOKENS",
         ),
         (
             ["index", "build"],
@@ -124,7 +141,7 @@ def test_settings_come_from_a_dot_env_file(tmp_path, seed_corpus):
 
 def test_importing_the_packages_loads_no_model_and_reads_no_environment():
     code = (
-        "import sys, newsdesk.cli, newsdesk.settings, index.retriever, index.builder, index.store;"
+        "import sys, newsdesk.cli, core.settings, index.retriever, index.builder, index.store;"
         "heavy = {'torch', 'sentence_transformers', 'faiss'} & set(sys.modules);"
         "print(sorted(heavy))"
     )
@@ -190,3 +207,17 @@ def test_a_bad_queries_file_is_one_line(seed_index, tmp_path, capsys):
     bad.write_text('{"question": "x", "date": "yesterday"}\n')
     assert main(["eval", "--queries", str(bad), "--index", str(seed_index)]) == 2
     assert capsys.readouterr().err.startswith(f"newsdesk: error: {bad}:1: not a query line")
+
+
+def test_serve_without_a_network_ends_with_one_line(settings, monkeypatch, capsys):
+    """Discord's API at a closed local port: what a machine without a network sees."""
+    import discord.http
+
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")
+    monkeypatch.setenv("NEWSDESK_INDEX_POLL_SECONDS", "0")
+    code = main(["serve", "--index", str(settings.index_dir)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("newsdesk: error: cannot reach Discord (")
+    assert "check the network connection" in err

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer, Excerpt
-from bot.discord_render import (
+from bot.discord_app.embeds import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
@@ -21,10 +21,10 @@ from bot.discord_render import (
     answer_embed,
     short_text,
 )
+from core.errors import QueryError
 from index.corpus import read_corpus
 from index.retriever import clean_query
 from index.types import Article
-from newsdesk.errors import QueryError
 from tests.reliability.conftest import size
 
 SUFFIXES = [".txt", ".md", ".json", ".jsonl", ".jsonl.gz", ".json.gz"]

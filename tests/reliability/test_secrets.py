@@ -7,8 +7,8 @@ import logging
 import discord
 import pytest
 
+from core.settings import Settings
 from newsdesk.cli import main
-from newsdesk.settings import Settings
 from tests.conftest import ROOT, SECRET_WATCH, SENTINEL_TOKEN
 
 
@@ -34,7 +34,7 @@ def test_a_rejected_token_is_one_line_without_the_token(monkeypatch, capsys, see
     def rejected(self, token, **kwargs):
         raise discord.LoginFailure(f"Improper token has been passed: {token}")
 
-    monkeypatch.setattr("bot.discord_app.NewsdeskClient.run", rejected)
+    monkeypatch.setattr("bot.discord_app.NewsdeskBot.run", rejected)
     code = main(["serve", "--index", str(seed_index)])
     out = capsys.readouterr()
     assert code == 2
@@ -63,6 +63,6 @@ def test_serve_logs_at_debug_without_the_token(monkeypatch, capsys, seed_index, 
         logging.getLogger("discord.client").debug("logging in using static token")
         raise discord.LoginFailure("Improper token has been passed.")
 
-    monkeypatch.setattr("bot.discord_app.NewsdeskClient.run", run)
+    monkeypatch.setattr("bot.discord_app.NewsdeskBot.run", run)
     main(["serve", "--index", str(seed_index)])
     assert SENTINEL_TOKEN not in capsys.readouterr().err

@@ -55,7 +55,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
     """One embed: the quotes with their attribution lines, then the numbered sources."""
     title = title_for(answer.question)
     if not answer.answered:
-        return discord.Embed(title=title, description=NO_ANSWER)
+        return discord.Embed(title=title, description=escape(answer.note or NO_ANSWER))
     excerpts = list(answer.excerpts)
     while excerpts:
         embed = _build(title, excerpts)

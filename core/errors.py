@@ -5,9 +5,16 @@ The CLI prints ``str(error)`` and exits with ``error.exit_code``; nothing here i
 
 
 class NewsdeskError(Exception):
-    """Base for every error a user can cause and fix."""
+    """Base for every error a user can cause and fix.
+
+    ``details`` are lines printed before the one-line message (what was skipped, say).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ConfigError(NewsdeskError):
@@ -18,6 +25,10 @@ class ConfigError(NewsdeskError):
 
 class CorpusError(NewsdeskError):
     """The corpus folder cannot be read as a whole (single bad files are skipped, not raised)."""
+
+
+class NothingToIndexError(CorpusError):
+    """The corpus holds no usable article; the previous index stays current."""
 
 
 class IndexMissingError(NewsdeskError):
@@ -48,3 +59,7 @@ class QueryError(NewsdeskError):
     """The question cannot be searched (empty, for instance)."""
 
     exit_code = 2
+
+
+class NetworkError(NewsdeskError):
+    """A service Newsdesk talks to (Discord) cannot be reached."""

@@ -1,0 +1,83 @@
+"""Dense search over one FAISS index, restricted to row ranges (date windows).
+
+``DenseSearcher`` is the narrow protocol the retriever needs; ``FaissSearcher`` implements
+it for flat (exact) and HNSW indexes. Thread policy (``faiss.omp_set_num_threads``) is not
+set here: it is process-wide, and set once at the edge (``newsdesk.wiring``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.types import RowRange
+
+
+class DenseSearcher(Protocol):
+    """Scores rows by similarity to a query vector."""
+
+    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+        """The best ``k`` rows of each range with their similarity (higher is closer)."""
+        ...
+
+
+class FaissSearcher:
+    """Inner-product search in a FAISS index whose row ``i`` is chunk ``i``."""
+
+    def __init__(self, vectors: Any, *, ef_search: int | None = None) -> None:
+        self.vectors = vectors
+        self.size = int(vectors.ntotal)
+        self._hnsw = hasattr(vectors, "hnsw")
+        self._ef_search = ef_search
+        self._flat = _flat_view(vectors)
+
+    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        found: dict[int, float] = {}
+        for lo, hi in ranges:
+            want = min(k, hi - lo)
+            if want <= 0:
+                continue
+            if self._flat is not None and (lo, hi) != (0, self.size):
+                # A date window is a slice of rows: score just those (a filtered FAISS
+                # search would still visit every vector).
+                window = self._flat[lo:hi] @ query[0]
+                top = np.argpartition(-window, want - 1)[:want]
+                scores, rows = window[top][None, :], (top + lo)[None, :]
+            else:
+                selector, params = self._params(lo, hi)
+                scores, rows = self.vectors.search(query, want, params=params)
+                del selector  # kept alive until here: params.sel does not own it
+            found.update(
+                (int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0
+            )
+        return found
+
+    def _params(self, lo: int, hi: int) -> tuple[Any, Any]:
+        """Search parameters for rows ``lo..hi`` and the selector they point at."""
+        import faiss
+
+        whole = (lo, hi) == (0, self.size)
+        if self._hnsw:
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = self._ef_search or self.vectors.hnsw.efSearch
+        elif whole:
+            return None, None
+        else:
+            params = faiss.SearchParameters()
+        selector = None if whole else faiss.IDSelectorRange(lo, hi)
+        if selector is not None:
+            params.sel = selector
+        return selector, params
+
+
+def _flat_view(vectors: Any) -> np.ndarray | None:
+    """A zero-copy view of a flat index's vectors (None for other index types)."""
+    import faiss
+
+    if not isinstance(vectors, faiss.IndexFlat) or vectors.ntotal == 0:
+        return None
+    data = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d)
+    return np.asarray(data).reshape(vectors.ntotal, vectors.d)

@@ -1,0 +1,66 @@
+"""Time ranking: which rows a question may see, and how much its dates favour each row.
+
+Rows are stored in publication-date order (undated first), so "published on or before now"
+and "inside the question's window" are row ranges. The preference is soft: a row inside the
+window scores ``1 + time_boost`` times more, fading with the distance in days outside it;
+undated rows get neither boost nor penalty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from index.timeframe import TimeWindow, question_window
+from index.types import RowRange
+
+
+@dataclass(frozen=True, slots=True)
+class TimePolicy:
+    """The time knobs (tuned on the earlier RTQA dev weeks, see docs/benchmarks.md)."""
+
+    recent_days: int = 7  # the window a question without time words points at
+    time_boost: float = 2.0  # a row inside the window scores (1 + time_boost) times more
+    decay_days: float = 3.0  # how fast the boost fades outside the window
+
+
+class TimeRanker:
+    """Date windows and time factors over one index version's rows."""
+
+    def __init__(self, row_days: np.ndarray, policy: TimePolicy | None = None) -> None:
+        """``row_days``: each row's publication day ordinal, -1 when undated, non-decreasing."""
+        self.row_days = row_days
+        self.policy = policy or TimePolicy()
+
+    def window(self, question: str, as_of: date) -> TimeWindow:
+        return question_window(question, as_of, recent_days=self.policy.recent_days)
+
+    def ranges(self, window: TimeWindow, as_of: date) -> list[RowRange]:
+        """Rows published by ``as_of`` and, when it is narrower, the window's rows; [] when
+        no row is old enough."""
+        known = int(np.searchsorted(self.row_days, as_of.toordinal(), side="right"))
+        if known == 0:
+            return []
+        ranges = [(0, known)]
+        end = min(window.end, as_of)
+        lo = int(np.searchsorted(self.row_days, window.start.toordinal(), side="left"))
+        hi = max(lo, int(np.searchsorted(self.row_days, end.toordinal(), side="right")))
+        if lo < hi and (lo, hi) != (0, known):
+            ranges.append((lo, hi))
+        return ranges
+
+    def factor(self, row: int, window: TimeWindow) -> float:
+        day = int(self.row_days[row])
+        if day < 0:
+            return 1.0
+        published = date.fromordinal(day)
+        if window.contains(published):
+            distance = 0
+        elif published < window.start:
+            distance = (window.start - published).days
+        else:
+            distance = (published - window.end).days
+        return 1.0 + self.policy.time_boost * math.exp(-distance / self.policy.decay_days)

@@ -1,0 +1,193 @@
+"""The one place where settings become components.
+
+The CLI, the Discord bot and the benchmarks build everything through these functions, so a
+setting means the same thing everywhere. Heavy libraries are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import NewsdeskError
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.answer import Answerer, AnswerPolicy
+    from bot.service import AnswerService
+    from index.builder import BuildOptions, BuildReport
+    from index.embedding import Embedder
+    from index.retriever import Retriever
+    from index.store import StoredIndex
+    from index.types import Mode
+
+Progress = Callable[[str], Awaitable[None]]
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ReindexFailedError(NewsdeskError):
+    """The rebuild process ended with an error; the previous index is still current."""
+
+
+def configure_search_threads() -> None:
+    """Process-wide thread policy for searching: FAISS on one thread.
+
+    Single queries are 2-3x faster on one OpenMP thread here, and the cores stay free for
+    question encoding and for concurrent answers. Set once, at the edge, by the commands that
+    search (never by a component: it would change every other FAISS user in the process).
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+def load_embedder(
+    settings: Settings, *, serving: bool = False, queries_only: bool = False
+) -> Embedder:
+    """The configured embedder; ``serving`` keeps document encoding to one thread (short
+    sentences for answers run fastest so, and a rebuild leaves a core to questions)."""
+    from index.embedding import load_embedder as load
+
+    return load(
+        settings.embedding_model,
+        backend=settings.embedding_backend,
+        cache_dir=settings.cache_dir,
+        batch_size=settings.embed_batch_size,
+        threads=1 if serving else 2,
+        queries_only=queries_only,
+    )
+
+
+def build_options(settings: Settings) -> BuildOptions:
+    from index.builder import BuildOptions
+    from index.store import FaissSpec
+
+    return BuildOptions(
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+        faiss=FaissSpec(kind=settings.faiss_index, hnsw_m=settings.hnsw_m),
+        max_article_chars=settings.max_article_chars,
+    )
+
+
+def answer_policy(settings: Settings) -> AnswerPolicy:
+    from bot.answer import AnswerPolicy
+
+    return AnswerPolicy(max_excerpts=settings.max_excerpts)
+
+
+def load_index(settings: Settings, *, check_model: bool = True) -> StoredIndex:
+    """The current index version; with ``check_model``, refuse one built with another model
+    before paying for loading the model."""
+    from index.embedding import canonical_model_name, resolve_model_path
+    from index.onnx_embedding import check_model_folder
+    from index.store import StoredIndex, check_model_name
+
+    name = settings.embedding_model
+    if check_model and not name.startswith("py:") and settings.embedding_backend != "torch":
+        check_model_folder(resolve_model_path(name))  # a missing folder is the first problem
+    index = StoredIndex.load(settings.index_dir)
+    if check_model and not name.startswith("py:"):
+        check_model_name(index.manifest, canonical_model_name(name))
+    return index
+
+
+def open_retriever(
+    settings: Settings, index: StoredIndex, embedder: Embedder, *, mode: Mode | None = None
+) -> Retriever:
+    from index.retriever import Retriever
+
+    return Retriever(
+        index,
+        embedder,
+        mode=mode or settings.search_mode,
+        max_query_chars=settings.max_query_chars,
+        ef_search=settings.hnsw_ef_search,
+    )
+
+
+def open_answerer(
+    settings: Settings, index: StoredIndex, embedder: Embedder, *, mode: Mode | None = None
+) -> Answerer:
+    from bot.answer import Answerer
+
+    retriever = open_retriever(settings, index, embedder, mode=mode)
+    return Answerer(retriever, embedder, policy=answer_policy(settings))
+
+
+def build_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
+    """The answering service the bot runs: one embedder, answerers for each index version,
+    and rebuilds in a separate process."""
+    from bot.service import AnswerService
+
+    model = embedder or load_embedder(settings, serving=True)
+    return AnswerService(
+        settings.index_dir,
+        lambda index: open_answerer(settings, index, model),
+        rebuild=SubprocessRebuild(settings),
+        max_concurrent_answers=settings.max_concurrent_answers,
+        as_of=settings.as_of,
+    )
+
+
+class SubprocessRebuild:
+    """Runs ``newsdesk index build`` in a child process with these exact settings.
+
+    A child process has its own interpreter and threads, so a long rebuild does not take the
+    GIL from the event loop that answers questions; it is also crash-safe like any build.
+    Progress lines are passed on as short texts.
+    """
+
+    _PROGRESS = re.compile(r"^embedding: (\d+)/(\d+) chunks$")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, progress: Progress | None = None) -> BuildReport:
+        from index.builder import BuildReport
+
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")},
+            **self.settings.to_env(),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "newsdesk",
+            "index",
+            "build",
+            "--json",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        errors: list[str] = []
+        try:
+            stdout_task = asyncio.create_task(process.stdout.read())
+            async for raw in process.stderr:
+                line = raw.decode("utf-8", "replace").strip()
+                match = self._PROGRESS.match(line)
+                if match and progress is not None:
+                    await progress(f"embedding {match[1]}/{match[2]} chunks")
+                elif line:
+                    errors.append(line)
+            out = await stdout_task
+            code = await process.wait()
+        except asyncio.CancelledError:
+            process.kill()
+            await process.wait()
+            raise
+        if code != 0:
+            reason = errors[-1] if errors else f"exit status {code}"
+            raise ReindexFailedError(reason.removeprefix("newsdesk: error: "))
+        return BuildReport.from_json(json.loads(out))
