@@ -178,9 +178,8 @@ def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
     from bot.evaluation import score_answers
     from index.evaluation import load_queries
-    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
 
-    configure_search_threads()
     config = settings(index_dir=WORK / "rtqa-index")
     index = load_index(config)
     embedder = load_embedder(config, serving=True)
@@ -226,9 +225,8 @@ def section_answers() -> dict:
     """Issue 4's measure: do the quoted excerpts contain the answer string?"""
     from bot.evaluation import score_answers
     from index.evaluation import load_queries
-    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
 
-    configure_search_threads()
     rtqa, seed_config = (
         settings(index_dir=WORK / "rtqa-index"),
         settings(index_dir=WORK / "seed-index"),
@@ -294,9 +292,8 @@ def section_swap() -> dict:
     """Worst event-loop stall while the bot loads and swaps in the RTQA index (5 times)."""
     import asyncio
 
-    from newsdesk.wiring import build_service, configure_search_threads, load_embedder
+    from newsdesk.wiring import build_service, load_embedder
 
-    configure_search_threads()
     config = settings(index_dir=WORK / "rtqa-index")
     embedder = load_embedder(config, serving=True)
 

@@ -17,7 +17,7 @@ from core.settings import Settings
 from index.evaluation import evaluate, load_queries
 from index.ranking import EvidencePolicy
 from index.recency import TimePolicy
-from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_retriever
+from newsdesk.wiring import load_embedder, load_index, open_retriever
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "rtqa" / "queries-dev.jsonl"
 
@@ -30,7 +30,6 @@ def main() -> None:
     args = parser.parse_args()
     queries = load_queries(args.queries)
     settings = Settings(_env_file=None, index_dir=args.index)
-    configure_search_threads()
     retriever = open_retriever(
         settings, load_index(settings), load_embedder(settings, serving=True, queries_only=True)
     )

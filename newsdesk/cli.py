@@ -372,9 +372,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_retriever
+    from newsdesk.wiring import load_embedder, load_index, open_retriever
 
-    configure_search_threads()
     index = load_index(settings)
     embedder = load_embedder(settings, serving=True, queries_only=True)
     retriever = open_retriever(settings, index, embedder, mode=args.mode)
@@ -411,9 +410,8 @@ def _nothing_found(found: Retrieval, chunks: int) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render import answer_json, render_answer
-    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
 
-    configure_search_threads()
     index = load_index(settings)
     answerer = open_answerer(settings, index, load_embedder(settings, serving=True), mode=args.mode)
     answer = answerer.answer(args.question, as_of=args.as_of or settings.as_of)
@@ -433,9 +431,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import discord
 
     from bot.discord_app import NewsdeskBot
-    from newsdesk.wiring import build_service, configure_search_threads
+    from newsdesk.wiring import build_service
 
-    configure_search_threads()
     service = build_service(settings)
     service.load()  # model and index load once, before the bot connects
     if service.unavailable_reason:
@@ -472,9 +469,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         q if q.as_of or not fallback else replace(q, as_of=fallback)
         for q in load_queries(args.queries)
     ]
-    from newsdesk.wiring import configure_search_threads, load_embedder, load_index, open_answerer
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
 
-    configure_search_threads()
     index = load_index(settings)
     embedder = load_embedder(settings, serving=True, queries_only=not args.answers)
     answerer = open_answerer(settings, index, embedder)
