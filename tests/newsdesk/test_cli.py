@@ -221,3 +221,23 @@ def test_serve_without_a_network_ends_with_one_line(settings, monkeypatch, capsy
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("newsdesk: error: cannot reach Discord (")
     assert "check the network connection" in err
+
+
+def test_a_real_build_prints_only_newsdesk_lines(tmp_path, seed_corpus):
+    """No library logger or warning reaches the person running the command."""
+    write(seed_corpus / "page.html", "<p>not an article</p>")
+    done = run(
+        "index",
+        "build",
+        "--corpus",
+        str(seed_corpus),
+        "--index",
+        "idx",
+        cwd=tmp_path,
+        env={"NEWSDESK_EMBEDDING_MODEL": FAKE},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines and all(
+        line.startswith(("embedding: ", "skipped ", "warning ")) for line in lines
+    ), lines
