@@ -28,6 +28,8 @@ from tests.fakes import HashEmbedder
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 SENTINEL_TOKEN = "NDsentinel." + "T0k3n" * 10
+# The article fields every JSON output documents (README: `query --json`, `ask --json`).
+ARTICLE_FIELDS = {"id", "title", "source", "author", "published", "url", "path", "text_offset"}
 os.environ["NEWSDESK_DISCORD_TOKEN"] = SENTINEL_TOKEN
 
 

@@ -9,6 +9,7 @@ import pytest
 from bot.answer import Answerer
 from bot.render import NO_ANSWER, answer_json, render_answer
 from newsdesk.cli import main
+from tests.conftest import ARTICLE_FIELDS
 
 FARS = "neither Iran nor Russian Federation has confirmed the information"
 RIA = "no information of Russian missiles crashing on Iranian territory."
@@ -143,16 +144,7 @@ def test_ask_json_has_the_documented_shape(seed_index, capsys):
         "stance",
         "article",
     }
-    assert set(first["article"]) == {
-        "id",
-        "title",
-        "source",
-        "author",
-        "published",
-        "url",
-        "path",
-        "text_offset",
-    }
+    assert set(first["article"]) == ARTICLE_FIELDS
 
 
 def test_answer_json_of_no_answer(answerer):

@@ -7,24 +7,29 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from newsdesk.cli import main
-from tests.conftest import ROOT, write
+from tests.conftest import ARTICLE_FIELDS, ROOT, write
 
 FAKE = "py:tests.fakes:hash_embedder"
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the real command in a subprocess, with settings only from ``env``."""
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdout: IO[str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, with settings only from ``env``; its output is
+    captured, or written to ``stdout`` when given."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     base["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "newsdesk", *args],
         cwd=cwd,
         env={**base, **(env or {})},
-        capture_output=True,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=300,
     )
@@ -49,16 +54,7 @@ def test_query_json_has_the_documented_shape(seed_index, capsys, monkeypatch):
         "char_end",
         "article",
     }
-    assert set(first["article"]) == {
-        "id",
-        "title",
-        "source",
-        "author",
-        "published",
-        "url",
-        "path",
-        "text_offset",
-    }
+    assert set(first["article"]) == ARTICLE_FIELDS
 
 
 def test_readable_query_output_shows_rank_score_title_and_passage(seed_index, capsys):
