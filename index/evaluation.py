@@ -2,14 +2,17 @@
 
 Article recall@k counts a question when one of its gold articles is among the first k
 *distinct articles* of the ranked passages; MRR@10 is 1/rank of that article (0 past 10);
-answer@5 counts a question when an answer string occurs (case-insensitively) in one of the
-first 5 passages. Each question is searched as of its own ``date``.
+answer@5 counts a question when an answer occurs as whole words in the first 5 passages,
+matched as the answer check of ``ask`` matches it (``answer_matches``). Each question is
+searched as of its own ``date``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -96,10 +99,25 @@ def article_rank(passages: list[Passage], gold: frozenset[str]) -> int | None:
     return None
 
 
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+
+
+def normalise(text: str) -> str:
+    """The form answers and passages are compared in: Unicode-normalised (NFKC), case-folded,
+    straight quotes, one space between words."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    return " ".join(text.split())
+
+
 def answer_matches(answers: tuple[str, ...], text: str) -> bool:
-    """An answer string occurs in ``text``, case-insensitively, without the quiz's quotes."""
-    lowered = text.lower()
-    return any(a.strip().strip("“”\"'‘’").lower() in lowered for a in answers if a.strip())
+    """An answer occurs in ``text`` as whole words ("6" is not in "26 missiles"), compared
+    after ``normalise`` and without the quiz's own quotes around the answer."""
+    haystack = normalise(text)
+    for answer in answers:
+        needle = normalise(answer).strip("\"' ")
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            return True
+    return False
 
 
 def evaluate(retriever: Retriever, queries: list[EvalQuery], mode: Mode, k: int = 10) -> ModeScores:
@@ -119,8 +137,7 @@ def evaluate(retriever: Retriever, queries: list[EvalQuery], mode: Mode, k: int 
             scores.recall_at_5 += rank <= 5
             scores.recall_at_10 += rank <= 10
             scores.mrr_at_10 += 1.0 / rank if rank <= 10 else 0.0
-        top5 = " ".join(p.text.lower() for p in passages[:5])
-        scores.answer_at_5 += any(a.lower() in top5 for a in query.answers if a)
+        scores.answer_at_5 += answer_matches(query.answers, " ".join(p.text for p in passages[:5]))
     n = len(queries)
     for name in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr_at_10", "answer_at_5"):
         setattr(scores, name, getattr(scores, name) / n)
