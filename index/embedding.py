@@ -152,6 +152,5 @@ def load_embedder(
         path,
         (cache_dir or default_cache_dir()) / "models",
         document_precision="int8" if backend == "onnx-int8" and not queries_only else "fp32",
-        batch_size=batch_size,
         threads=threads,
     )

@@ -44,7 +44,6 @@ class OnnxEmbedder:
         *,
         document_precision: str = "int8",
         query_precision: str = "fp32",
-        batch_size: int = 16,
         threads: int = 2,
     ) -> None:
         """``threads``: for document batches; 2 for indexing, 1 when serving questions."""
@@ -56,8 +55,8 @@ class OnnxEmbedder:
         self.name = name
         self.dimension = int(config["dimension"])
         self.max_tokens: int | None = int(config["max_seq_length"]) - 2
-        self.batch_size = batch_size
-        self.document_encoder = f"onnx-{document_precision}"
+        # "alone": each text embedded on its own (vectors of batched int8 differ: re-embed).
+        self.document_encoder = f"onnx-{document_precision}-alone"
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(config["max_seq_length"]))
@@ -89,12 +88,17 @@ class OnnxEmbedder:
         return self._run(self._query_session, texts)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed chunks for the index, longest first so each batch pads little."""
+        """Embed chunks for the index, each on its own.
+
+        int8 activations are quantised per batch (one scale for the whole tensor), so a
+        text's vector used to depend on what else was in its batch, and re-embedding one
+        article gave other vectors than a full build. Alone, a text always gets the same
+        vector; measured on 600 RTQA chunks it is no slower here (57.3 vs 57.2 chunks/s:
+        no padding, and the two intra-op threads serve one sequence as well as a batch).
+        """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._run(self._document_session, [texts[i] for i in rows])
+        for row, text in enumerate(texts):
+            out[row] = self._run(self._document_session, [text])[0]
         return out
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
+import numpy as np
+
 from index.builder import BuildOptions, build_index
 from index.store import StoredIndex
 from tests.conftest import write
@@ -101,3 +105,25 @@ def test_hnsw_index_is_selectable(tmp_path, seed_corpus):
     index = StoredIndex.load(tmp_path / "index")
     assert "HNSW" in type(index.vectors).__name__
     assert index.manifest.faiss["kind"] == "hnsw"
+
+
+def test_an_incremental_build_gives_the_vectors_of_a_full_build(tmp_path, real_embedder):
+    """With the real int8 encoder: adding an article later gives its chunks exactly the
+    vectors a build of everything at once gives them (no batch dependence)."""
+    from tests.conftest import SEED_CORPUS
+
+    full = tmp_path / "full"
+    build_index(SEED_CORPUS, full, real_embedder)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    first, second = sorted(SEED_CORPUS.iterdir())
+    shutil.copy(first, corpus)
+    build_index(corpus, tmp_path / "inc", real_embedder)
+    shutil.copy(second, corpus)
+    report = build_index(corpus, tmp_path / "inc", real_embedder)
+    assert report.reused > 0 and report.embedded > 0
+    a, b = StoredIndex.load(full), StoredIndex.load(tmp_path / "inc")
+    assert a.chunks == b.chunks
+    assert np.array_equal(
+        a.vectors.reconstruct_n(0, len(a.chunks)), b.vectors.reconstruct_n(0, len(b.chunks))
+    )
