@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -21,7 +20,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -155,14 +153,34 @@ def section_fp32() -> dict:
 
 
 def section_eval() -> dict:
-    """The eval table for the int8 index (default) and the fp32 one, if built."""
-    out = {}
+    """Retrieval and answers on the tune weeks and on the held-out weeks, every mode, for
+    the int8 index (default) and the fp32 one, if built."""
+    from bench import splits
+    from bot.evaluation import score_answers
+    from index.evaluation import evaluate, load_queries
+    from index.types import MODES
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
+
+    queries = load_queries(DEV)
+    parts = {"tune": splits.tune(queries), "held_out": splits.held_out(queries)}
+    out: dict = {"splits": {name: splits.describe(qs) for name, qs in parts.items()}}
     for name, folder in (("int8", "rtqa-index"), ("fp32", "rtqa-index-fp32")):
-        if (WORK / folder / "CURRENT").exists():
-            _, _, stdout = measured_rss_of(
-                [*NEWSDESK, "eval", "--queries", str(DEV), "--index", str(WORK / folder), "--json"]
-            )
-            out[name] = json.loads(stdout)
+        if not (WORK / folder / "CURRENT").exists():
+            continue
+        config = settings(index_dir=WORK / folder)
+        index = load_index(config)
+        answerer = open_answerer(config, index, load_embedder(config, serving=True))
+        aliases = {alias for a in index.articles.values() for alias in a.aliases}
+        out[name] = {
+            part: {
+                "modes": {mode: evaluate(answerer.retriever, qs, mode).to_json() for mode in MODES},
+                "answers": score_answers(answerer, qs).to_json(),
+                # gold articles whose text another article also has: indexed once, under
+                # the other's id (kept as an alias), so they are still found by alias
+                "gold_indexed_as_alias": sum(bool(q.gold_ids & aliases) for q in qs),
+            }
+            for part, qs in parts.items()
+        }
     return out
 
 
@@ -341,31 +359,52 @@ SECTIONS: dict[str, Callable[[], dict]] = {
 }
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    python = platform.python_version()
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {python}, no GPU"
+def recorded_settings() -> dict:
+    """The settings every section runs with (defaults, no .env), and the ranking and answer
+    knobs, as recorded next to the figures."""
+    from dataclasses import asdict
+
+    from index.retriever import RankingPolicy
+    from newsdesk.wiring import answer_policy
+
+    config = settings().model_dump(
+        mode="json", exclude={"discord_token", "cache_dir", "index_dir", "state_dir"}
+    )
+    return {
+        **config,
+        "ranking": asdict(RankingPolicy()),
+        "answer": asdict(answer_policy(settings())),
+    }
+
+
+# The data each section reads (hashed into its result).
+DATA = {
+    "encode": [RTQA / "corpus.jsonl.gz"],
+    "build": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir())],
+    "fp32": [RTQA / "corpus.jsonl.gz"],
+    "eval": [RTQA / "corpus.jsonl.gz", DEV],
+    "latency": [RTQA / "corpus.jsonl.gz", DEV],
+    "cold": [RTQA / "corpus.jsonl.gz"],
+    "answers": [RTQA / "corpus.jsonl.gz", DEV, *sorted((ROOT / "corpus").iterdir())],
+    "hnsw": [RTQA / "corpus.jsonl.gz", DEV],
+    "swap": [RTQA / "corpus.jsonl.gz"],
+}
 
 
 def run_section(name: str) -> None:
-    """Measure one section in this process and store its figures."""
+    """Measure one section in this process and store its figures with their provenance."""
+    from bench.record import write_result
+
     started = time.perf_counter()
     figures = SECTIONS[name]()
-    record = {
-        "figures": figures,
-        "date": date.today().isoformat(),
-        "seconds": round(time.perf_counter() - started, 1),
-        "command": f".venv/bin/python bench/run.py {name}",
-        "machine": machine(),
-    }
-    (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=1))
+    write_result(
+        name,
+        figures,
+        command=f".venv/bin/python bench/run.py {name}",
+        settings=recorded_settings(),
+        data=DATA[name],
+        seconds=time.perf_counter() - started,
+    )
     print(json.dumps(figures, indent=1), flush=True)
 
 

@@ -1,67 +1,111 @@
-"""Grid over the ranking knobs on the RTQA dev questions (used to choose RankingPolicy).
+"""Reproduces the tuning of every knob, on the tune weeks only (``bench/splits.py``).
 
-    .venv/bin/python bench/tune_retrieval.py --index DIR [--queries FILE]
+    .venv/bin/python bench/tune_retrieval.py [--index DIR] [--seed-index DIR]
 
-Prints recall@5 / MRR@10 for each setting, best last. Tune on dev; the held-out weeks are
-scored the same way by the maintainers.
+1. Ranking: a grid over the time and evidence knobs, scored by hybrid recall@5 then MRR@10
+   on the tune weeks. The held-out weeks are never read.
+2. Answer threshold: the best sentence similarity of every tune-week question, asked of the
+   RTQA index (answerable) and of the seed-only index (nothing there answers them); the
+   threshold is the midpoint between the 1st percentile of the first and the 99th
+   percentile of the second.
+
+Writes bench/results/tune.json (with commit, settings and data hashes) and prints the best
+settings; the defaults in index/recency.py, index/ranking.py and bot/answer.py are these.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import replace
+import sys
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from core.settings import Settings
-from index.evaluation import evaluate, load_queries
-from index.ranking import EvidencePolicy
-from index.recency import TimePolicy
-from newsdesk.wiring import load_embedder, load_index, open_retriever
+import numpy as np
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "rtqa" / "queries-dev.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import splits  # noqa: E402
+from bench.record import write_result  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from index.evaluation import evaluate, load_queries  # noqa: E402
+from index.ranking import EvidencePolicy  # noqa: E402
+from index.recency import TimePolicy  # noqa: E402
+from newsdesk.wiring import load_embedder, load_index, open_answerer  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "data" / "rtqa" / "queries-dev.jsonl"
+WORK = ROOT / "bench" / "out"
+
+
+def tune_ranking(answerer, queries) -> dict:
+    retriever = answerer.retriever
+    base = retriever.policy
+    rows = []
+    grid = itertools.product([0.0, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0], [2, 3], [0.4, 0.6])
+    for boost, recent, decay, depth, evidence_decay in grid:
+        retriever.policy = replace(
+            base,
+            time=TimePolicy(recent_days=recent, time_boost=boost, decay_days=decay),
+            evidence=EvidencePolicy(depth=depth, decay=evidence_decay),
+        )
+        s = evaluate(retriever, queries, "hybrid")
+        rows.append(((s.recall_at_5, s.mrr_at_10), asdict(retriever.policy)))
+        print(f"r@5 {s.recall_at_5:.3f} mrr {s.mrr_at_10:.3f} {rows[-1][1]}", flush=True)
+    retriever.policy = base
+    (recall, mrr), best = max(rows, key=lambda row: row[0])
+    return {"best": best, "recall@5": recall, "mrr@10": mrr, "grid_size": len(rows)}
+
+
+def best_similarities(answerer, queries) -> list[float]:
+    out = []
+    for q in queries:
+        retrieval = answerer.retrieve(q.question, as_of=q.as_of)
+        candidates = answerer._candidates(retrieval.passages)
+        scored = answerer._score(retrieval.question, candidates) if candidates else []
+        out.append(max((c.similarity for c in scored), default=0.0))
+    return out
+
+
+def tune_threshold(answerer, seed_answerer, queries) -> dict:
+    answerable = best_similarities(answerer, queries)
+    unanswerable = best_similarities(seed_answerer, queries)
+    low = float(np.percentile(answerable, 1))
+    high = float(np.percentile(unanswerable, 99))
+    return {
+        "answerable_p1": round(low, 3),
+        "unanswerable_p99": round(high, 3),
+        "threshold": round((low + high) / 2, 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, default=DEV)
-    parser.add_argument("--modes", default="hybrid")
+    parser.add_argument("--index", type=Path, default=WORK / "rtqa-index")
+    parser.add_argument("--seed-index", type=Path, default=WORK / "seed-index")
     args = parser.parse_args()
-    queries = load_queries(args.queries)
-    settings = Settings(_env_file=None, index_dir=args.index)
-    retriever = open_retriever(
-        settings, load_index(settings), load_embedder(settings, serving=True, queries_only=True)
+    started = time.perf_counter()
+    queries = splits.tune(load_queries(DEV))
+    rtqa = Settings(_env_file=None, index_dir=args.index)
+    embedder = load_embedder(rtqa, serving=True)
+    answerer = open_answerer(rtqa, load_index(rtqa), embedder)
+    seed = Settings(_env_file=None, index_dir=args.seed_index)
+    seed_answerer = open_answerer(seed, load_index(seed), embedder)
+    figures = {
+        "split": splits.describe(queries),
+        "ranking": tune_ranking(answerer, queries),
+        "answer_threshold": tune_threshold(answerer, seed_answerer, queries),
+    }
+    write_result(
+        "tune",
+        figures,
+        command=".venv/bin/python bench/tune_retrieval.py",
+        settings={"index": str(args.index), "seed_index": str(args.seed_index)},
+        data=[DEV, ROOT.parent / "shared" / "data" / "rtqa" / "corpus.jsonl.gz"],
+        seconds=time.perf_counter() - started,
     )
-    base = retriever.policy
-    rows = []
-    grid = itertools.product([0.0, 0.5, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0, 30.0], [1, 2])
-    for boost, recent, decay, per_article in grid:
-        retriever.policy = replace(
-            base,
-            time=TimePolicy(recent_days=recent, time_boost=boost, decay_days=decay),
-            evidence=replace(EvidencePolicy(), max_per_article=per_article),
-        )
-        for mode in args.modes.split(","):
-            s = evaluate(retriever, queries, mode)  # type: ignore[arg-type]
-            rows.append(
-                (
-                    s.recall_at_5,
-                    s.mrr_at_10,
-                    mode,
-                    boost,
-                    recent,
-                    decay,
-                    per_article,
-                    s.recall_at_1,
-                    s.recall_at_10,
-                    s.answer_at_5,
-                )
-            )
-            print(*rows[-1][2:7], f"r@5 {s.recall_at_5:.3f} mrr {s.mrr_at_10:.3f}", flush=True)
-    print("best:")
-    for row in sorted(rows)[-10:]:
-        print(row)
+    print(figures)
 
 
 if __name__ == "__main__":

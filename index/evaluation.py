@@ -30,6 +30,7 @@ class EvalQuery:
     as_of: date | None
     gold_ids: frozenset[str]
     answers: tuple[str, ...]
+    week: str = ""  # the quiz week (RTQA: YYYYMMDD), for tune / held-out splits
 
 
 @dataclass(slots=True)
@@ -73,6 +74,7 @@ def load_queries(path: Path) -> list[EvalQuery]:
                     as_of=parse_date(row["date"]) if row.get("date") else None,
                     gold_ids=frozenset(map(str, row.get("gold_ids", []))),
                     answers=tuple(map(str, row.get("answers", []))),
+                    week=str(row.get("week", "")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.reliability.conftest import FULL, size
+from tests.reliability.conftest import FULL, index_name, rtqa_questions, size
 
 FIGURES = ROOT / "bench" / "results"
 QUESTIONS = [
@@ -23,6 +23,7 @@ QUESTIONS = [
     "Who is Rami Abdulrahman?",
     "What did Carter warn?",
     "@everyone did Russia deny it?",
+    *rtqa_questions(),
 ]
 
 
@@ -66,10 +67,11 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 
 def record(name: str, figures: dict) -> None:
-    """Keep the full run's figures for docs/reliability.md."""
+    """Keep the full run's figures for docs/reliability.md, saying which index they ran on."""
     if FULL:
         FIGURES.mkdir(parents=True, exist_ok=True)
-        (FIGURES / f"reliability-{name}.json").write_text(json.dumps(figures, indent=1))
+        payload = {"index": index_name(), **figures}
+        (FIGURES / f"reliability-{name}.json").write_text(json.dumps(payload, indent=1) + "\n")
 
 
 async def test_users_asking_as_fast_as_they_can_through_the_harness(simcord_env):
@@ -152,8 +154,10 @@ def rss_mb() -> float:
     return pages * 4096 / 2**20
 
 
-def test_memory_stays_flat_over_many_questions(seed_answerer):
-    answerer = seed_answerer
+def test_memory_stays_flat_over_many_questions(settings, real_embedder):
+    from newsdesk.wiring import load_index, open_answerer
+
+    answerer = open_answerer(settings, load_index(settings), real_embedder)
     rng = random.Random(12)
     total = size(300, 10_000)
 
