@@ -279,6 +279,27 @@ def _swap(fig: dict[str, Any]) -> list[str]:
     ]
 
 
+def _mixed(fig: dict[str, Any]) -> list[str]:
+    mixed = fig.get("mixed")
+    if not mixed:
+        return []
+    lines = [
+        f"The seed articles inside the RTQA index, {mixed['questions']} paraphrased questions "
+        f"about them (`bench/data/seed_paraphrases.jsonl`); build: {mixed['build']}.",
+        "",
+        "| asked | mode | recall@1 | recall@5 | MRR@10 | missed in the top 5 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in ("as_of_2022_11_11", "as_of_today"):
+        for mode, s in mixed[label].items():
+            missed = ", ".join(s["missed_at_5"]) or "none"
+            lines.append(
+                f"| {label.replace('_', ' ', 2).replace('_', '-')} | {mode} | "
+                f"{s['recall@1']:.3f} | {s['recall@5']:.3f} | {s['mrr@10']:.3f} | {missed} |"
+            )
+    return lines
+
+
 def _tuning(fig: dict[str, Any]) -> list[str]:
     tune = fig.get("tune")
     if not tune:
@@ -301,6 +322,7 @@ def _tuning(fig: dict[str, Any]) -> list[str]:
 SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("Tuning", _tuning),
     ("Retrieval and answer quality", _quality),
+    ("The seed articles in a mixed index", _mixed),
     ("Warm query latency", _latency),
     ("Builds", _builds),
     ("Hot swap", _swap),

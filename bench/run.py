@@ -3,9 +3,10 @@
     .venv/bin/python bench/run.py                 # every section (about an hour)
     .venv/bin/python bench/run.py encode latency  # some sections; others keep their last figures
 
-Each section stores its figures in bench/out/<section>.json; the report is rendered from
-all stored sections, each with the date and command it was measured with. Data: the RTQA
-benchmark in ../shared/data/rtqa (3,771 articles, 103 dev questions).
+Each section stores its figures in bench/results/<section>.json with their provenance
+(bench/record.py); docs/benchmarks.md is rendered from those files only (bench/report.py).
+Work files (indexes, corpora) go to bench/out/. Data: the RTQA benchmark in
+../shared/data/rtqa, its dev questions split by week (bench/splits.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -306,6 +308,44 @@ def section_hnsw() -> dict:
     return out
 
 
+SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"
+
+
+def section_mixed() -> dict:
+    """The seed articles among the RTQA articles: are they still found for paraphrased
+    questions (bench/data/seed_paraphrases.jsonl, written for this check)? Asked as of the
+    last RTQA week (its news is then recent and boosted) and as of today."""
+    from dataclasses import replace
+
+    from index.builder import build_index
+    from index.evaluation import evaluate, load_queries
+    from index.types import MODES
+    from newsdesk.wiring import build_options, load_embedder, load_index, open_retriever
+
+    corpus = WORK / "mixed-corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    corpus.mkdir(parents=True)
+    shutil.copy(RTQA / "corpus.jsonl.gz", corpus / "corpus.jsonl.gz")
+    for seed in sorted((ROOT / "corpus").iterdir()):
+        shutil.copy(seed, corpus / seed.name)
+    index_dir = WORK / "mixed-index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    shutil.copytree(WORK / "rtqa-index", index_dir)  # the seed's chunks are embedded on top
+    config = settings(index_dir=index_dir)
+    report = build_index(corpus, index_dir, load_embedder(config), build_options(config))
+    retriever = open_retriever(config, load_index(config), load_embedder(config, serving=True))
+    questions = load_queries(SEED_QUESTIONS)
+    out: dict = {"questions": len(questions), "build": report.summary()}
+    for label, as_of in (("as_of_2022_11_11", date(2022, 11, 11)), ("as_of_today", None)):
+        asked = [replace(q, as_of=as_of or date.today()) for q in questions]
+        out[label] = {}
+        for mode in MODES:
+            scores = evaluate(retriever, asked, mode)
+            missed = sorted(q for q, rank in scores.ranks.items() if rank is None or rank > 5)
+            out[label][mode] = {**scores.to_json(), "missed_at_5": missed}
+    return out
+
+
 def section_swap() -> dict:
     """Worst event-loop stall while the bot loads and swaps in the RTQA index (5 times)."""
     import asyncio
@@ -356,6 +396,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "answers": section_answers,
     "hnsw": section_hnsw,
     "swap": section_swap,
+    "mixed": section_mixed,
 }
 
 
@@ -388,6 +429,7 @@ DATA = {
     "answers": [RTQA / "corpus.jsonl.gz", DEV, *sorted((ROOT / "corpus").iterdir())],
     "hnsw": [RTQA / "corpus.jsonl.gz", DEV],
     "swap": [RTQA / "corpus.jsonl.gz"],
+    "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
 }
 
 
