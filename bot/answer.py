@@ -92,7 +92,8 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """Selection knobs; ``min_similarity`` is calibrated on RTQA (see docs/benchmarks.md)."""
+    """Selection knobs. ``min_similarity`` was set by an earlier session on all RTQA dev
+    weeks; docs/benchmarks.md ("Tuning") shows what the tune weeks alone give."""
 
     max_excerpts: int = 4
     passages: int = 8  # retrieved passages whose sentences compete

@@ -48,7 +48,7 @@ class LexicalSearcher(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RankingPolicy:
-    """Every ranking knob (tuned on the earlier RTQA dev weeks, see docs/benchmarks.md)."""
+    """Every ranking knob (see docs/benchmarks.md, "Tuning", for how they were chosen)."""
 
     candidates: int = 100  # per ranker, from the whole index and from the time window each
     rrf_k: int = 60
