@@ -61,9 +61,11 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     if splits:
         lines += [
             f"Quality figures are **reported on the held-out weeks "
-            f"{_weeks(splits.get('held_out'))}**; every knob (ranking, answer threshold) "
-            f"was tuned on the earlier weeks {_weeks(splits.get('tune'))} only "
-            f"(`bench/splits.py`: weeks up to {TUNE_LAST_WEEK} tune). Both are shown.",
+            f"{_weeks(splits.get('held_out'))}**; the tuning procedure "
+            f"(`bench/tune_retrieval.py`) reads only the earlier weeks "
+            f"{_weeks(splits.get('tune'))} (`bench/splits.py`: weeks up to {TUNE_LAST_WEEK}). "
+            "Both splits are shown; the Tuning section says which defaults are in use and "
+            "how they were chosen.",
             "",
         ]
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
@@ -200,8 +202,9 @@ def _quality(fig: dict[str, Any]) -> list[str]:
     if alias is not None:
         lines += [
             "",
-            f"Held-out questions whose gold article has the same text as another article "
-            f"(indexed once, found by alias): {alias}.",
+            f"Held-out questions whose gold article was scraped with the same text as another "
+            f"article (indexed once, under the other's id, the gold id kept as an alias; the "
+            f"text is not the gold article's, so the question cannot find it): {alias}.",
         ]
     return lines
 
