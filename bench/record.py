@@ -27,14 +27,17 @@ def commit() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
+        return done.stdout if done.returncode == 0 else ""
 
+    # Porcelain lines are "XY path": the status takes the first three characters (keep the
+    # leading space of " M path").
     changed = [
         line[3:]
         for line in git("status", "--porcelain").splitlines()
         if line[3:] and not line[3:].startswith(_OWN_OUTPUT)
     ]
-    return {"commit": git("rev-parse", "HEAD") or "unknown", "uncommitted_changes": changed}
+    head = git("rev-parse", "HEAD").strip()
+    return {"commit": head or "unknown", "uncommitted_changes": changed}
 
 
 def data_hash(path: Path) -> str:

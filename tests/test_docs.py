@@ -18,3 +18,36 @@ def test_reliability_page_is_rendered_from_the_results_files():
     page = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
     fix = "regenerate with: .venv/bin/python bench/reliability.py --render"
     assert page == reliability.render(RESULTS), fix
+
+
+def test_a_change_to_results_alone_is_not_an_uncommitted_change_of_the_code(tmp_path, monkeypatch):
+    import subprocess
+
+    from bench import record
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for name in ("bench/results/eval.json", "docs/benchmarks.md", "index/retriever.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("v1")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(tmp_path),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "one",
+        ],
+        check=True,
+    )
+    monkeypatch.setattr(record, "ROOT", tmp_path)
+    (tmp_path / "bench/results/eval.json").write_text("v2")
+    (tmp_path / "docs/benchmarks.md").write_text("v2")
+    assert record.commit()["uncommitted_changes"] == []
+    (tmp_path / "index/retriever.py").write_text("v2")
+    assert record.commit()["uncommitted_changes"] == ["index/retriever.py"]
