@@ -67,13 +67,17 @@ class IndexStats:
             f"articles    {self.articles:,} in {self.chunks:,} passages, {self.date_range()}",
             f"outlets     {outlets}",
             f"model       {self.model} ({self.dimension} dimensions, {self.faiss} FAISS index)",
-            f"size        {self.bytes / 2**20:.1f} MB",
+            f"size        {_size(self.bytes)}",
         ]
 
 
 def newest_first(articles: list[Article]) -> list[Article]:
     """Articles by publication date, newest first, undated last, then by title."""
     return sorted(articles, key=lambda a: (a.published or "", a.title), reverse=True)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} KB"
 
 
 def _words(iso: str | None) -> str:
