@@ -118,13 +118,19 @@ class StoredIndex:
     vectors: Any  # faiss.Index
     lexical: LexicalIndex | None  # None when loaded for a rebuild only
     version: str = ""
+    _days: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def row_days(self) -> np.ndarray:
-        """Each row's publication date as a day ordinal, -1 when undated (non-decreasing)."""
-        days = {aid: _day(a.published) for aid, a in self.articles.items()}
-        return np.fromiter(
-            (days[c.article_id] for c in self.chunks), dtype=np.int64, count=len(self.chunks)
-        )
+        """Each row's publication date as a day ordinal, -1 when undated (non-decreasing).
+
+        Computed once (the load checks the order with it, the retriever ranks with it); a
+        loaded index's rows do not change."""
+        if self._days is None or len(self._days) != len(self.chunks):
+            days = {aid: _day(a.published) for aid, a in self.articles.items()}
+            self._days = np.fromiter(
+                (days[c.article_id] for c in self.chunks), dtype=np.int64, count=len(self.chunks)
+            )
+        return self._days
 
     def chunk_text(self, row: int) -> str:
         ref = self.chunks[row]
