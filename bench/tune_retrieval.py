@@ -77,13 +77,7 @@ def tune_ranking(answerer, queries) -> dict:
 
 
 def best_similarities(answerer, queries) -> list[float]:
-    out = []
-    for q in queries:
-        retrieval = answerer.retrieve(q.question, as_of=q.as_of)
-        candidates = answerer._candidates(retrieval.passages)
-        scored = answerer._score(retrieval.question, candidates) if candidates else []
-        out.append(max((c.similarity for c in scored), default=0.0))
-    return out
+    return [answerer.best_similarity(answerer.retrieve(q.question, as_of=q.as_of)) for q in queries]
 
 
 def tune_threshold(answerer, seed_answerer, queries) -> dict:

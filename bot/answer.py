@@ -156,9 +156,7 @@ class Answerer:
                 answered=False,
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
-        candidates = self._candidates(retrieval.passages)
-        if candidates:
-            candidates = self._score(question, candidates)
+        candidates = self._scored(retrieval)
         if not candidates or max(c.similarity for c in candidates) < self.policy.min_similarity:
             return Answer(question.text, answered=False, note=_refusal_note(question.text))
         best = max(c.score for c in candidates)
@@ -166,7 +164,17 @@ class Answerer:
         excerpts = [self._excerpt(c) for c in chosen]
         return Answer(question.text, answered=True, excerpts=_order(excerpts))
 
+    def best_similarity(self, retrieval: Retrieval) -> float:
+        """How close the best candidate sentence is to the question (what the no-answer
+        threshold is compared with; 0 when there is no candidate)."""
+        return max((c.similarity for c in self._scored(retrieval)), default=0.0)
+
     # -- steps ---------------------------------------------------------------------------
+
+    def _scored(self, retrieval: Retrieval) -> list[_Candidate]:
+        """The shortlisted candidate sentences of the passages, scored."""
+        candidates = self._candidates(retrieval.passages)
+        return self._score(retrieval.question, candidates) if candidates else []
 
     def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
         found: dict[tuple[str, int], _Candidate] = {}

@@ -170,13 +170,11 @@ def _allowed(field: Any, error: Mapping[str, Any]) -> str:
     choices = [a for a in get_args(annotation) if isinstance(a, str)]
     if get_origin(annotation) is Literal or choices:
         return "must be one of " + ", ".join(choices or map(str, get_args(annotation)))
-    low = high = None
-    for rule in field.metadata:
-        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
-        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    low = next((r.ge for r in field.metadata if getattr(r, "ge", None) is not None), None)
+    high = next((r.le for r in field.metadata if getattr(r, "le", None) is not None), None)
     kinds = {int: "a whole number", float: "a number", date: "a date (YYYY-MM-DD)", Path: "a path"}
     base = next((t for t in (annotation, *get_args(annotation)) if t in kinds), None)
-    kind = kinds.get(base, str(error["msg"]).lower()) if base else str(error["msg"])
+    kind = kinds[base] if base is not None else str(error["msg"])
     if low is not None and high is not None:
         return f"must be {kind} from {low} to {high}"
     if low is not None:

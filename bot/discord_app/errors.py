@@ -30,8 +30,7 @@ def error_reply(error: BaseException, *, command: str | None = None) -> str:
     if isinstance(error, app_commands.CommandOnCooldown):
         return wait_text(error.retry_after)
     if isinstance(error, app_commands.MissingPermissions):
-        what = f"use /{command}" if command else "do that"
-        action = "reindex" if command == "reindex" else what
+        action = command or "do that"  # commands are verbs: "can reindex"
         return (
             f"Only members with the {permission_names(error.missing_permissions)} "
             f"permission can {action}."
