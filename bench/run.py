@@ -264,48 +264,14 @@ def section_answers() -> dict:
     }
 
 
-def section_hnsw() -> dict:
-    """HNSW at 1M chunks: real RTQA vectors plus synthetic ones, recall against exact search."""
-    import faiss
-
+def section_million() -> dict:
+    """A million rows of real RTQA text: dense, filtered, BM25 and hybrid (bench/million.py)."""
+    from bench.million import measure
     from index.evaluation import load_queries
-    from index.store import StoredIndex
     from newsdesk.wiring import load_embedder
 
-    faiss.omp_set_num_threads(2)
-    index = StoredIndex.load(WORK / "rtqa-index", lexical=False)
-    real = index.vectors.reconstruct_n(0, index.vectors.ntotal)
-    rng = np.random.default_rng(7)
-    total = 1_000_000
-    picks = rng.integers(0, len(real), size=total - len(real))
-    synthetic = real[picks] + rng.normal(0, 0.08, size=(len(picks), real.shape[1])).astype(
-        "float32"
-    )
-    synthetic /= np.linalg.norm(synthetic, axis=1, keepdims=True)
-    vectors = np.vstack([real, synthetic]).astype("float32")
-    embedder = load_embedder(settings(embedding_backend="onnx"), queries_only=True)
-    queries = embedder.encode([q.question for q in load_queries(DEV)])
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    _, truth = exact.search(queries, 10)
-    started = time.perf_counter()
-    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = 80
-    hnsw.add(vectors)
-    build_s = time.perf_counter() - started
-    faiss.omp_set_num_threads(1)
-    out = {"vectors": total, "real": len(real), "build_s": round(build_s, 1), "M": 32}
-    for ef in (64, 128, 256):
-        hnsw.hnsw.efSearch = ef
-        times, hits = [], 0
-        for _ in range(3):
-            for i in range(len(queries)):
-                started = time.perf_counter()
-                _, found = hnsw.search(queries[i : i + 1], 10)
-                times.append(time.perf_counter() - started)
-                hits += len(set(found[0]) & set(truth[i]))
-        out[f"ef{ef}"] = {**_percentiles(times), "recall@10": round(hits / (30 * len(queries)), 4)}
-    return out
+    embedder = load_embedder(settings(), serving=False)
+    return measure(WORK / "rtqa-index", WORK / "million", load_queries(DEV), embedder)
 
 
 SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"
@@ -394,7 +360,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "latency": section_latency,
     "cold": section_cold,
     "answers": section_answers,
-    "hnsw": section_hnsw,
+    "million": section_million,
     "swap": section_swap,
     "mixed": section_mixed,
 }
@@ -427,7 +393,7 @@ DATA = {
     "latency": [RTQA / "corpus.jsonl.gz", DEV],
     "cold": [RTQA / "corpus.jsonl.gz"],
     "answers": [RTQA / "corpus.jsonl.gz", DEV, *sorted((ROOT / "corpus").iterdir())],
-    "hnsw": [RTQA / "corpus.jsonl.gz", DEV],
+    "million": [RTQA / "corpus.jsonl.gz", DEV],
     "swap": [RTQA / "corpus.jsonl.gz"],
     "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
 }
