@@ -1,0 +1,116 @@
+"""Who said it, from spaCy's parse: the patterns news copy uses, and the traps."""
+
+import pytest
+
+from index.attribution import Attributor, Statement, has_cue, paragraph_sentences
+
+
+@pytest.fixture(scope="module")
+def attributor() -> Attributor:
+    return Attributor()
+
+
+def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
+    """(speaker, stance) of the last sentence of ``text``."""
+    found = attributor.statements(text, paragraph_sentences(text))
+    last = paragraph_sentences(text)[-1][-1]
+    for statement in found:
+        if (statement.start, statement.end) == last:
+            return statement.speaker, statement.stance
+    return None, "claim"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“We have not seen any evidence,” said Colonel Anna Berg, a spokeswoman for the "
+         "ministry.", "Colonel Anna Berg, a spokeswoman for the ministry"),
+        ("The Harbour Business Daily reported that the port would close.",
+         "The Harbour Business Daily"),
+        ("The mayor's office, quoting city engineers, said the crack was 40 centimetres long.",
+         "The mayor's office"),
+        ("The White House press secretary, Josh Earnest, told reporters the government would "
+         "help.", "The White House press secretary, Josh Earnest"),
+        ("Twenty people died, the head of the Observatory, Rami Abdulrahman, said.",
+         "the head of the Observatory, Rami Abdulrahman"),
+        ("A source in Iran's Defense Ministry told Fars that there was no information of "
+         "Russian missiles crashing.", "A source in Iran's Defense Ministry"),
+        ("According to the Russian defence ministry, 26 missiles were fired.",
+         "the Russian defence ministry"),
+        ("Putin was quoted as saying that the operation was going to plan.", "Putin"),
+        ("An unnamed senior military official said the strikes would continue.",
+         "An unnamed senior military official"),
+        ("Vice News reported this week that Badenoch urged the regulator to drop the policy.",
+         "Vice News"),
+    ],
+)  # fmt: skip
+def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
+    assert said(attributor, sentence)[0] == speaker
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It is said that the mayor resigned.",  # no one is named
+        "Smith did not say whether the plant would reopen.",  # a negated cue
+        "The spokesman would say only that talks continue.",  # a hypothetical cue
+        "The fighting continued overnight.",  # not a speech verb
+        "Police reports show the car was stolen.",  # nor this
+        "They said the deal was off.",  # a pronoun with nothing before it
+        "The school district denied a request to tour the school.",  # a refusal, not a denial
+        "The order, first reported by the Associated Press, takes effect on Monday.",
+    ],
+)
+def test_no_speaker_is_guessed(attributor, sentence):
+    assert said(attributor, sentence)[0] is None
+
+
+def test_a_pronoun_takes_the_one_person_named_before_it(attributor):
+    text = (
+        "Defense Secretary Ash Carter visited the base on Monday.\n\n"
+        "“We have not lost a single aircraft,” he exclaimed."
+    )
+    assert said(attributor, text)[0] == "Ash Carter"
+
+
+def test_a_pronoun_stays_unresolved_when_two_people_were_named(attributor):
+    text = (
+        "Ash Carter arrived in Geneva on Monday. Sergei Shoigu arrived on Tuesday.\n\n"
+        "“We have not lost a single aircraft,” he said."
+    )
+    assert said(attributor, text)[0] is None
+
+
+def test_a_pronoun_does_not_reach_past_the_previous_paragraph(attributor):
+    text = (
+        "Ash Carter visited the base on Monday.\n\nThe base is old.\n\n"
+        "“We have not lost a single aircraft,” he said."
+    )
+    assert said(attributor, text)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("The Kremlin denied the accusations, calling them baseless.", "denial"),
+        ("Russia and Iran said the claims were false.", "denial"),
+        ("Neither Iran nor the Russian Federation has confirmed the reports.", "unconfirmed"),
+        ("CNN could not independently confirm the claims.", "unconfirmed"),
+        ("Two U.S. officials told CNN that four rockets landed in Iran.", "claim"),
+    ],
+)
+def test_each_sentence_is_a_claim_a_denial_or_unconfirmed(attributor, sentence, stance):
+    assert said(attributor, sentence)[1] == stance
+
+
+def test_only_sentences_with_a_cue_are_parsed():
+    assert has_cue("The ministry said the strikes hit their targets.")
+    assert has_cue("According to the union, the strike starts Monday.")
+    assert not has_cue("The fighting continued overnight.")
+
+
+def test_speakers_are_spans_of_the_article(attributor):
+    text = "The ministry said on Monday that 26 missiles were fired."
+    (statement,) = attributor.statements(text, paragraph_sentences(text))
+    assert statement.speaker in text
+    assert Statement.from_json(statement.to_json()) == statement
