@@ -283,6 +283,43 @@ def _million(fig: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _attribution(fig: dict[str, Any]) -> list[str]:
+    a = fig.get("attribution")
+    if not a:
+        return []
+    cost = a["cost"]
+    lines = [
+        "Hand-labelled sentences of RTQA articles (`bench/data/attribution_sentences.jsonl`, "
+        "`bench/attribution.py`), split by article: the rules were adjusted while reading the "
+        "tune half only; the report half is measured.",
+        "",
+        "| split | sentences | with a speaker | speaker precision | speaker recall | "
+        "stance accuracy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for split in ("report", "tune"):
+        s = a[split]
+        lines.append(
+            f"| {split} | {s['sentences']} | {s['with_speaker']} | {s['speaker_precision']} | "
+            f"{s['speaker_recall']} | {s['stance_accuracy']} |"
+        )
+    missed = ", ".join(f"{k} {v}" for k, v in a["report"]["missed_by_pattern"].items())
+    wrong = "; ".join(
+        f"{w['id']}: {w['predicted']!r} for {w['labelled']!r}"
+        for w in a["report"]["wrong_speakers"]
+    )
+    lines += [
+        "",
+        f"Report half, speakers missed by pattern: {missed or 'none'}. Wrong speakers: "
+        f"{wrong or 'none'}.",
+        "",
+        f"Cost: {cost['articles']} articles, {cost['sentences']:,} sentences, of which "
+        f"{cost['parsed_sentences']:,} have a cue word and are parsed: {cost['seconds']} s, "
+        f"{cost['parsed_per_s']} parsed sentences/s (one process).",
+    ]
+    return lines
+
+
 def _seed_refusals(fig: dict[str, Any]) -> list[str]:
     answers = fig.get("answers")
     if not answers:
@@ -371,6 +408,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("Builds", _builds),
     ("Hot swap", _swap),
     ("A million rows", _million),
+    ("Who said it", _attribution),
     ("Refusals on the seed index", _seed_refusals),
 ]
 

@@ -274,6 +274,37 @@ def section_million() -> dict:
     return measure(WORK / "rtqa-index", WORK / "million", load_queries(DEV), embedder)
 
 
+ATTRIBUTION_LABELS = ROOT / "bench" / "data" / "attribution_sentences.jsonl"
+
+
+def section_attribution() -> dict:
+    """Speakers and stances on the hand-labelled sentences (bench/attribution.py), per
+    split, and what attributing their articles costs."""
+    from bench.attribution import load_labels, rtqa_texts, score
+    from index.attribution import Attributor, has_cue, load_pipeline, paragraph_sentences
+
+    labels = load_labels(ATTRIBUTION_LABELS)
+    texts = rtqa_texts(RTQA / "corpus.jsonl.gz", {label.article_id for label in labels})
+    attributor = Attributor(load_pipeline())  # loaded before the clock starts
+    started = time.perf_counter()
+    figures = score(labels, texts, attributor)
+    seconds = time.perf_counter() - started
+    sentences = [
+        text[s:e] for text in texts.values() for p in paragraph_sentences(text) for s, e in p
+    ]
+    cued = sum(has_cue(sentence) for sentence in sentences)
+    return {
+        **figures,
+        "cost": {
+            "articles": len(texts),
+            "sentences": len(sentences),
+            "parsed_sentences": cued,
+            "seconds": round(seconds, 1),
+            "parsed_per_s": round(cued / seconds, 1),
+        },
+    }
+
+
 SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"
 
 
@@ -361,6 +392,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "cold": section_cold,
     "answers": section_answers,
     "million": section_million,
+    "attribution": section_attribution,
     "swap": section_swap,
     "mixed": section_mixed,
 }
@@ -394,6 +426,7 @@ DATA = {
     "cold": [RTQA / "corpus.jsonl.gz"],
     "answers": [RTQA / "corpus.jsonl.gz", DEV, *sorted((ROOT / "corpus").iterdir())],
     "million": [RTQA / "corpus.jsonl.gz", DEV],
+    "attribution": [RTQA / "corpus.jsonl.gz", ATTRIBUTION_LABELS],
     "swap": [RTQA / "corpus.jsonl.gz"],
     "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
 }
