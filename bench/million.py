@@ -20,27 +20,19 @@ Measured with the product's own ``Retriever`` over an in-memory index of these r
 from __future__ import annotations
 
 import hashlib
-import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from bench.record import latency_percentiles
 from index.dense import EXACT_WINDOW_ROWS
 from index.store import ChunkRef, StoredIndex
 
 TOTAL = 1_000_000
 SAMPLE = 1000  # windows encoded for real, to measure the mean-of-sentences stand-in
-
-
-def _percentiles(values: Sequence[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 2),
-        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
-    }
 
 
 def sentence_rows(index: StoredIndex) -> list[list[ChunkRef]]:
@@ -240,8 +232,8 @@ def _time_questions(retriever, exact_retriever, queries: list) -> dict:
             totals["hybrid"] += len(truth)
     share = {name: round(hits[name] / max(totals[name], 1), 4) for name in hits}
     return {
-        "dense_all": {**_percentiles(dense_all), "recall@10": share["dense_all"]},
-        "dense_window": {**_percentiles(dense_window), "recall@10": share["dense_window"]},
-        "bm25": _percentiles(bm25),
-        "hybrid": {**_percentiles(hybrid), "top10_same_as_exact": share["hybrid"]},
+        "dense_all": {**latency_percentiles(dense_all), "recall@10": share["dense_all"]},
+        "dense_window": {**latency_percentiles(dense_window), "recall@10": share["dense_window"]},
+        "bm25": latency_percentiles(bm25),
+        "hybrid": {**latency_percentiles(hybrid), "top10_same_as_exact": share["hybrid"]},
     }

@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import subprocess
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 _OWN_OUTPUT = ("bench/results/", "docs/")  # written by the benchmark itself
+
+
+def latency_percentiles(seconds: Sequence[float]) -> dict[str, float]:
+    """Timings (in seconds) as recorded: median and 95th percentile, in milliseconds."""
+    ordered = sorted(seconds)
+    return {
+        "p50_ms": round(1000 * statistics.median(ordered), 2),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
+    }
 
 
 def commit() -> dict[str, Any]:

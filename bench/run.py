@@ -186,16 +186,9 @@ def section_eval() -> dict:
     return out
 
 
-def _percentiles(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 2),
-        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
-    }
-
-
 def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
+    from bench.record import latency_percentiles
     from bot.evaluation import score_answers
     from index.evaluation import load_queries
     from newsdesk.wiring import load_embedder, load_index, open_answerer
@@ -216,7 +209,7 @@ def section_latency() -> dict:
                 started = time.perf_counter()
                 retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
                 times.append(time.perf_counter() - started)
-        out[mode] = _percentiles(times)
+        out[mode] = latency_percentiles(times)
     scores = score_answers(answerer, queries * 2)
     out["answer_step"] = {
         "p50_ms": round(scores.answer_step_p50_ms, 2),

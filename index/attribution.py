@@ -22,7 +22,7 @@ runs once per article at index time (only sentences with a cue word are parsed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,10 +42,11 @@ SPEECH_CUES = frozenset(
     admit allege argue assert caution comment complain concede conclude contend counter
     declare describe disclose dismiss dispute emphasize emphasise estimate exclaim explain
     indicate inform maintain mention note point predict promise proclaim protest quote
-    reaffirm recall reiterate reject remark reply report respond retort reveal say
+    reaffirm recall reiterate reject remark reply report respond retort reveal
     signal stress suggest swear testify threaten tweet urge vow write""".split()
 )
 DENIAL_CUES = frozenset("deny reject dismiss refute rebut dispute contradict".split())
+_CUES = SPEECH_CUES | DENIAL_CUES
 CONFIRM_WORDS = frozenset("confirm verify corroborate substantiate".split())
 FALSE_WORDS = frozenset("false baseless untrue unfounded fake groundless fabricated".split())
 # Heads of noun phrases that name a speaker by role or body rather than by name.
@@ -88,7 +89,6 @@ _IRREGULAR = {
     "say": ["said"], "tell": ["told"], "write": ["wrote", "written"],
     "swear": ["swore", "sworn"], "deny": ["denied", "denies"], "reply": ["replied", "replies"],
     "testify": ["testified", "testifies"], "verify": ["verified", "verifies"],
-    "corroborate": [], "quote": [],
 }  # fmt: skip
 
 
@@ -99,9 +99,7 @@ def _forms(lemma: str) -> list[str]:
 
 _CUE_WORD = re.compile(
     r"\b(?:according to|"
-    + "|".join(
-        sorted({f for lemma in SPEECH_CUES | DENIAL_CUES | CONFIRM_WORDS for f in _forms(lemma)})
-    )
+    + "|".join(sorted({f for lemma in _CUES | CONFIRM_WORDS for f in _forms(lemma)}))
     + "|unconfirmed|unverified)\\b",
     re.IGNORECASE,
 )
@@ -182,37 +180,54 @@ class Attributor:
             return []
         docs = self.nlp.pipe(text[slice(*paragraphs[p][i])] for p, i in wanted)
         found: list[Statement] = []
+        # Persons each sentence names, for pronouns: each sentence is parsed once per call.
+        persons: dict[tuple[int, int], list[tuple[str, str]]] = {}
         for (p, i), doc in zip(wanted, docs, strict=True):
             start, end = paragraphs[p][i]
+            persons[start, end] = _persons(doc)
             cue, speaker_span, pronoun = _source(doc)
             speaker = None
             if speaker_span is not None:
                 speaker = _clean(speaker_span)
             elif pronoun:
-                speaker = self._antecedent(text, paragraphs, p, i)
+                speaker = self._antecedent(text, paragraphs, p, i, persons)
             stance = _stance(doc, cue)
             if speaker is not None or stance != "claim":
                 found.append(Statement(start, end, speaker, cue, stance))
         return found
 
     def _antecedent(
-        self, text: str, paragraphs: Sequence[Sequence[tuple[int, int]]], p: int, i: int
+        self,
+        text: str,
+        paragraphs: Sequence[Sequence[tuple[int, int]]],
+        p: int,
+        i: int,
+        persons: dict[tuple[int, int], list[tuple[str, str]]],
     ) -> str | None:
         """The one person named before sentence ``i`` of paragraph ``p`` in it and the
-        paragraph before, or None when there is none or more than one."""
+        paragraph before, or None when there is none or more than one. ``persons`` holds
+        the sentences parsed so far and gains the ones parsed here."""
         before = [*(paragraphs[p - 1] if p > 0 else ()), *paragraphs[p][:i]]
-        if not before:
-            return None
+        missing = [span for span in before if span not in persons]
+        for span, doc in zip(missing, self.nlp.pipe(text[s:e] for s, e in missing), strict=True):
+            persons[span] = _persons(doc)
         names: dict[str, str] = {}
-        for doc in self.nlp.pipe(text[s:e] for s, e in before):
-            for ent in doc.ents:
-                # Subjects and appositives only: "an interview with Vogue" names no actor.
-                if ent.label_ == "PERSON" and ent.root.dep_ in ("nsubj", "nsubjpass", "appos"):
-                    key = ent[-1].text.lower().removesuffix("'s")
-                    if len(ent.text) > len(names.get(key, "")):
-                        names[key] = _strip_possessive(ent.text)
+        for span in before:
+            for key, mention in persons[span]:
+                if len(mention) > len(names.get(key, "")):
+                    names[key] = _strip_possessive(mention)
         # "Carter" and "Ash Carter" are one person; two surnames are two people.
         return next(iter(names.values())) if len(names) == 1 else None
+
+
+def _persons(doc: Doc) -> list[tuple[str, str]]:
+    """(surname, mention) of each person a sentence names as a subject or appositive: "an
+    interview with Vogue" names no actor."""
+    return [
+        (ent[-1].text.lower().removesuffix("'s"), ent.text)
+        for ent in doc.ents
+        if ent.label_ == "PERSON" and ent.root.dep_ in ("nsubj", "nsubjpass", "appos")
+    ]
 
 
 def _source(doc: Doc) -> tuple[str | None, Span | None, bool]:
@@ -251,7 +266,7 @@ def _is_cue(token: Token) -> bool:
     future, not describing a noun ("the order, first reported by ..."), and a denial only
     of a claim ("denied the allegations", not "denied a request")."""
     lemma = token.lemma_.lower()
-    if token.pos_ not in ("VERB", "AUX") or lemma not in SPEECH_CUES | DENIAL_CUES:
+    if token.pos_ not in ("VERB", "AUX") or lemma not in _CUES:
         return False
     if _negated(token) or _hypothetical(token) or token.dep_ in ("relcl", "acl", "amod"):
         return False
@@ -303,9 +318,7 @@ def _agent_is_source(verb: Token) -> bool:
 
 def _speaker_span(head: Token) -> Span | None:
     """The noun phrase headed by ``head``, with its appositive, if it can be a source."""
-    if head.lower_ in _NO_SPEAKER or head.pos_ not in ("PROPN", "NOUN", "PRON"):
-        return None
-    if head.pos_ == "PRON":
+    if head.lower_ in _NO_SPEAKER or head.pos_ not in ("PROPN", "NOUN"):
         return None
     appositive = next((c for c in head.children if c.dep_ == "appos"), None)
     if not (_is_source(head) or (appositive is not None and _is_source(appositive))):
@@ -423,8 +436,3 @@ def paragraph_sentences(text: str) -> list[list[tuple[int, int]]]:
     from index.sentences import paragraphs, sentences
 
     return [list(sentences(text, p.start, p.end)) for p in paragraphs(text) if not p.furniture]
-
-
-def attribute(attributor: Attributor, texts: Iterable[str]) -> list[list[Statement]]:
-    """Statements of several article texts, in order."""
-    return [attributor.statements(text, paragraph_sentences(text)) for text in texts]

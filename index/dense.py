@@ -47,9 +47,9 @@ class FaissSearcher:
         self.size = int(vectors.ntotal)
         self._hnsw = hasattr(vectors, "hnsw")
         self._ef_search = ef_search
-        self._flat = _flat_view(vectors)
-        # An HNSW index keeps its vectors in a flat storage: narrow windows are scored there.
-        self._stored = self._flat if not self._hnsw else _flat_view(_storage(vectors))
+        # The vectors as one array (an HNSW index keeps them in a flat storage), where date
+        # windows are scored row by row; None for other index types.
+        self._stored = _flat_view(_storage(vectors) if self._hnsw else vectors)
         self._exact_window_rows = exact_window_rows
 
     def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
