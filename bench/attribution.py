@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.attribution import Attributor, paragraph_sentences
+from index.attribution import Attributor
 from index.evaluation import normalise
 
 
@@ -73,7 +73,7 @@ def score(labels: list[Labelled], texts: dict[str, str], attributor: Attributor)
     by_article: dict[str, dict[int, tuple[str | None, str]]] = {}
     for article_id in {label.article_id for label in labels}:
         text = texts[article_id]
-        found = attributor.statements(text, paragraph_sentences(text))
+        found = attributor.statements(text)
         by_article[article_id] = {s.start: (s.speaker, s.stance) for s in found}
     out = {}
     for split in ("tune", "report"):

@@ -320,6 +320,47 @@ def _attribution(fig: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _questions(fig: dict[str, Any]) -> list[str]:
+    q = fig.get("questions")
+    if not q:
+        return []
+    lines = [
+        "Questions written for labelled sentences of RTQA articles "
+        "(`bench/data/answer_questions.jsonl`, `bench/questions.py`), asked of the RTQA index "
+        "as of the article's date, split by article like the sentences. *Answerable*: the "
+        "sentence answers it. *Near miss*: the same question about a name or number that no "
+        "RTQA article on the topic mentions; it must be refused. Nothing was tuned on the "
+        "report half.",
+        "",
+        "| split | answerable | near misses | wrong refusals | answering sentence quoted | "
+        "speaker precision | speaker recall | near misses refused | answer step p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for split in ("report", "tune"):
+        s = q[split]
+        lines.append(
+            f"| {split} | {s['answerable']} | {s['near_misses']} | {s['wrong_refusals']} | "
+            f"{s['answering_sentence_quoted']} | {s['speaker_precision']} | "
+            f"{s['speaker_recall']} | {s['near_misses_refused']} | {s['answer_step_p95_ms']} |"
+        )
+    kinds: dict[str, int] = {}
+    for miss in q["report"]["mistakes"]:
+        kinds[str(miss["why"])] = kinds.get(str(miss["why"]), 0) + 1
+    seed = "; ".join(
+        f"“{e['quote'][:70]}…” — {e['speaker'] or 'no speaker'} ({e['stance']})"
+        for e in q.get("seed_question", [])
+    )
+    lines += [
+        "",
+        "Report half, mistakes by kind: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none")
+        + ".",
+        "",
+        f"The seed question “did Iran confirm the crash?” on the seed index quotes: {seed}.",
+    ]
+    return lines
+
+
 def _seed_refusals(fig: dict[str, Any]) -> list[str]:
     answers = fig.get("answers")
     if not answers:
@@ -409,6 +450,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("Hot swap", _swap),
     ("A million rows", _million),
     ("Who said it", _attribution),
+    ("Answer or refuse", _questions),
     ("Refusals on the seed index", _seed_refusals),
 ]
 

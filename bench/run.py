@@ -298,6 +298,30 @@ def section_attribution() -> dict:
     }
 
 
+QUESTION_LABELS = ROOT / "bench" / "data" / "answer_questions.jsonl"
+
+
+def section_questions() -> dict:
+    """Answer decisions on the hand-written questions (bench/questions.py), per split:
+    wrong refusals, answering sentence quoted, speaker precision and recall of that quote,
+    near misses refused; and the seed question's two quotes with their speakers."""
+    from bench.questions import load_questions, score_questions
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
+
+    rtqa = settings(index_dir=WORK / "rtqa-index")
+    embedder = load_embedder(rtqa, serving=True)
+    figures = score_questions(
+        open_answerer(rtqa, load_index(rtqa), embedder), load_questions(QUESTION_LABELS)
+    )
+    seed_config = settings(index_dir=WORK / "seed-index")
+    seed = open_answerer(seed_config, load_index(seed_config), embedder)
+    answer = seed.answer("did Iran confirm the crash?")
+    figures["seed_question"] = [
+        {"quote": e.quote, "speaker": e.speaker, "stance": e.stance} for e in answer.excerpts
+    ]
+    return figures
+
+
 SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"
 
 
@@ -386,6 +410,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "answers": section_answers,
     "million": section_million,
     "attribution": section_attribution,
+    "questions": section_questions,
     "swap": section_swap,
     "mixed": section_mixed,
 }
@@ -420,6 +445,7 @@ DATA = {
     "answers": [RTQA / "corpus.jsonl.gz", DEV, *sorted((ROOT / "corpus").iterdir())],
     "million": [RTQA / "corpus.jsonl.gz", DEV],
     "attribution": [RTQA / "corpus.jsonl.gz", ATTRIBUTION_LABELS],
+    "questions": [RTQA / "corpus.jsonl.gz", QUESTION_LABELS, *sorted((ROOT / "corpus").iterdir())],
     "swap": [RTQA / "corpus.jsonl.gz"],
     "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
 }

@@ -1,10 +1,16 @@
 """Answers made of verbatim, attributed excerpts.
 
-A question is searched (hybrid, as of a date); the sentences of the best passages are scored
-against it; the best few, across articles, become excerpts. Every excerpt is a span of the
-article's original text (``article.text[char_start:char_end] == quote``), extended back by a
-sentence when it leans on the one before and its speaker cannot be resolved. When nothing
-scores above a threshold calibrated on real questions, the answer says so and quotes nothing.
+A question is searched (hybrid, as of a date); the quotable sentences of the best passages
+are scored against it; the best few, across articles, become excerpts. Every excerpt is a
+span of the article's original text (``article.text[char_start:char_end] == quote``) with
+the speaker and stance found for that sentence when the index was built
+(``index/attribution.py``): a speaker is never guessed at question time. A sentence that
+leans on the one before it ("He added …") brings that sentence along as a lead-in excerpt
+of its own, from the same paragraph, with its own speaker.
+
+Two ways not to answer: when the question names someone or something (a person, body,
+place, event or number) that none of the retrieved articles mentions, the answer says what
+is missing and quotes nothing; and when no sentence is close enough to the question.
 """
 
 from __future__ import annotations
@@ -14,25 +20,18 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
 import numpy as np
 
-from bot.attribution import speaker
+from bot.mentions import Mentions
+from bot.quotable import dateline_length, quotable_paragraph
+from core.errors import IndexMismatchError
 from index.embedding import Embedder
 from index.lexical import tokenize
 from index.retriever import Retriever
-from index.sentences import sentence_spans
-from index.types import Article, Passage, Question, Retrieval
+from index.sentences import paragraphs, sentences
+from index.types import Article, Passage, Question, Retrieval, Stance, Statement
 
-Stance = Literal["denial", "statement"]
-
-_DENIAL = re.compile(
-    r"\b(den(?:y|ies|ied|ial)|refut\w*|reject\w*|dismiss\w*|no information|not confirm\w*|"
-    r"(?:could|can|did|does|do|has|have|had)\s?n[o’']t confirm\w*|"
-    r"unconfirmed|false|no evidence|never)\b",
-    re.IGNORECASE,
-)
 # Words of asking, not of the topic: they must not make a sentence look relevant.
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how did does do done was were is are be been "
@@ -61,7 +60,8 @@ class Excerpt:
     char_end: int
     score: float
     article: Article
-    stance: Stance = "statement"
+    stance: Stance = "claim"
+    lead_in: bool = False  # quoted because the next excerpt leans on it ("He added …")
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -71,6 +71,7 @@ class Excerpt:
             "char_end": self.char_end,
             "score": round(self.score, 4),
             "stance": self.stance,
+            "lead_in": self.lead_in,
             "article": self.article.meta(),
         }
 
@@ -81,6 +82,7 @@ class Answer:
     answered: bool
     excerpts: list[Excerpt] = field(default_factory=list)
     note: str | None = None  # why nothing is quoted, in words, when that is known
+    missing: tuple[str, ...] = ()  # what the question names that no article found mentions
 
     def sources(self) -> list[Article]:
         """The articles quoted, in order of first appearance."""
@@ -105,6 +107,16 @@ class AnswerPolicy:
     min_words: int = 4
 
 
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """A quotable sentence of an article; ``previous`` is the sentence before it in the
+    same paragraph (None for a paragraph's first sentence)."""
+
+    start: int
+    end: int
+    previous: tuple[int, int] | None
+
+
 @dataclass(slots=True)
 class _Candidate:
     article: Article
@@ -112,6 +124,7 @@ class _Candidate:
     end: int
     previous: tuple[int, int] | None
     passage_rank: int
+    statement: Statement | None
     similarity: float = 0.0
     score: float = 0.0
 
@@ -119,25 +132,40 @@ class _Candidate:
     def sentence(self) -> str:
         return self.article.text[self.start : self.end]
 
-    def stance(self) -> Stance:
-        return "denial" if _DENIAL.search(self.sentence) else "statement"
-
+    @property
     def speaker(self) -> str | None:
-        """The sentence's speaker, a pronoun resolved from the sentence before."""
-        previous = [self.article.text[slice(*self.previous)]] if self.previous else []
-        return speaker(self.sentence, previous)
+        return self.statement.speaker if self.statement else None
+
+    @property
+    def stance(self) -> Stance:
+        return self.statement.stance if self.statement else "claim"
 
 
 class Answerer:
-    """Turns questions into answers over one retriever; load once, ask many times."""
+    """Turns questions into answers over one retriever; load once, ask many times.
+
+    ``mentions`` finds what a question names (spaCy's entities, loaded on first use)."""
 
     def __init__(
-        self, retriever: Retriever, embedder: Embedder, policy: AnswerPolicy | None = None
+        self,
+        retriever: Retriever,
+        embedder: Embedder,
+        policy: AnswerPolicy | None = None,
+        *,
+        mentions: Mentions | None = None,
     ) -> None:
+        statements = retriever.index.statements
+        if statements is None:
+            raise IndexMismatchError(
+                "the index was built before Newsdesk attributed quotes (it has no speakers); "
+                "run `newsdesk index build` (its vectors are reused)"
+            )
         self.retriever = retriever
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
-        self._sentences: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
+        self.mentions = mentions or Mentions()
+        self._statements = statements
+        self._sentences: OrderedDict[str, list[_Sentence]] = OrderedDict()
         self._sentences_lock = threading.Lock()  # answers run in worker threads
 
     def answer(self, question: str, *, as_of: date | None = None) -> Answer:
@@ -156,13 +184,21 @@ class Answerer:
                 answered=False,
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
+        articles = {p.article.id: p.article.text for p in retrieval.passages}
+        missing = self.mentions.missing(question.text, list(articles.values()))
+        if missing:
+            language = _refusal_note(question.text)  # "Absturz" is missing: it is German
+            if language is not None:
+                return Answer(question.text, answered=False, note=language)
+            return Answer(
+                question.text, answered=False, note=_missing_note(missing), missing=missing
+            )
         candidates = self._scored(retrieval)
         if not candidates or max(c.similarity for c in candidates) < self.policy.min_similarity:
             return Answer(question.text, answered=False, note=_refusal_note(question.text))
         best = max(c.score for c in candidates)
-        chosen = self._select(candidates, best)
-        excerpts = [self._excerpt(c) for c in chosen]
-        return Answer(question.text, answered=True, excerpts=_order(excerpts))
+        chosen = _order(self._select(candidates, best))
+        return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))
 
     def best_similarity(self, retrieval: Retrieval) -> float:
         """How close the best candidate sentence is to the question (what the no-answer
@@ -176,35 +212,47 @@ class Answerer:
         candidates = self._candidates(retrieval.passages)
         return self._score(retrieval.question, candidates) if candidates else []
 
+    def _said(self, article_id: str) -> dict[int, Statement]:
+        """An article's statements by the start of their sentence."""
+        return {s.start: s for s in self._statements.get(article_id, ())}
+
     def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
         found: dict[tuple[str, int], _Candidate] = {}
         for passage in passages:
-            spans = self._article_sentences(passage.article)
-            for i, (start, end) in enumerate(spans):
-                if start < passage.char_start or end > passage.char_end:
+            article = passage.article
+            said = self._said(article.id)
+            for sentence in self._article_sentences(article):
+                if sentence.start < passage.char_start or sentence.end > passage.char_end:
                     continue
-                text = passage.article.text[start:end]
-                if len(text.split()) < self.policy.min_words or text == passage.article.title:
+                text = article.text[sentence.start : sentence.end]
+                if len(text.split()) < self.policy.min_words or text == article.title:
                     continue
-                key = (passage.article.id, start)
-                if key not in found:
-                    previous = spans[i - 1] if i > 0 else None
-                    found[key] = _Candidate(passage.article, start, end, previous, passage.rank)
+                found.setdefault(
+                    (article.id, sentence.start),
+                    _Candidate(
+                        article,
+                        sentence.start,
+                        sentence.end,
+                        sentence.previous,
+                        passage.rank,
+                        said.get(sentence.start),
+                    ),
+                )
         return list(found.values())
 
-    def _article_sentences(self, article: Article) -> list[tuple[int, int]]:
+    def _article_sentences(self, article: Article) -> list[_Sentence]:
         key = article.content_hash or article.id
         with self._sentences_lock:
-            spans = self._sentences.get(key)
-            if spans is not None:
+            cached = self._sentences.get(key)
+            if cached is not None:
                 self._sentences.move_to_end(key)
-                return spans
-        spans = sentence_spans(article.text)
+                return cached
+        found = _quotable_sentences(article.text)
         with self._sentences_lock:
-            self._sentences[key] = spans
+            self._sentences[key] = found
             if len(self._sentences) > 512:
                 self._sentences.popitem(last=False)
-        return spans
+        return found
 
     def _score(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
         """Shortlist by shared rare words, then score by embedding similarity.
@@ -217,7 +265,7 @@ class Answerer:
         """
         weight = self.policy.passage_weight
         idf = question.term_weights
-        texts = [c.article.text[c.start : c.end] for c in candidates]
+        texts = [c.sentence for c in candidates]
         words = tokenize(texts)
         asked = set(question.terms) - _QUESTION_WORDS
         top_idf = sum(idf.get(w, 0.0) for w in asked) or 1.0
@@ -245,7 +293,7 @@ class Answerer:
         chosen: list[_Candidate] = []
         seen_text: set[str] = set()
         for candidate in eligible:
-            text = _normal(candidate.article.text[candidate.start : candidate.end])
+            text = _normal(candidate.sentence)
             if text in seen_text or any(_overlaps(candidate, c) for c in chosen):
                 continue
             seen_text.add(text)
@@ -254,28 +302,86 @@ class Answerer:
                 break
         return _with_both_sides(chosen, eligible, self.policy.max_excerpts)
 
-    def _excerpt(self, candidate: _Candidate) -> Excerpt:
-        text = candidate.article.text
-        who = candidate.speaker()
-        start = candidate.start
-        if (
-            who is None
-            and candidate.previous
-            and _LEANS_BACK.match(candidate.sentence)
-            and _adjacent(text, candidate.previous[1], candidate.start)
-        ):
-            start = candidate.previous[0]
-            who = speaker(text[start : candidate.previous[1]])
+    def _excerpts(self, chosen: list[_Candidate]) -> list[Excerpt]:
+        """Each chosen sentence as an excerpt, right after the sentence before it when it
+        leans on that one ("It showed …") and has no speaker of its own: the sentence
+        before, from the same paragraph, is quoted as a lead-in (or moved up, when it was
+        chosen itself). Each keeps its own speaker, and no span is quoted twice."""
+        by_start = {(c.article.id, c.start): c for c in chosen}
+        leads: dict[int, tuple[int, int]] = {}
+        for n, c in enumerate(chosen):
+            if c.previous is not None and c.speaker is None and _LEANS_BACK.match(c.sentence):
+                leads[n] = c.previous
+        moved = {
+            (chosen[n].article.id, span[0])
+            for n, span in leads.items()
+            if (chosen[n].article.id, span[0]) in by_start
+        }
+        out: list[Excerpt] = []
+        emitted: set[tuple[str, int]] = set()
+        for n, c in enumerate(chosen):
+            key = (c.article.id, c.start)
+            if key in emitted or (key in moved and n not in leads):
+                continue
+            span = leads.get(n)
+            if span is not None and (c.article.id, span[0]) not in emitted:
+                own = by_start.get((c.article.id, span[0]))
+                if own is not None:
+                    out.append(
+                        self._excerpt(c.article, own.start, own.end, own.statement, own.score)
+                    )
+                else:
+                    lead = self._said(c.article.id).get(span[0])
+                    out.append(self._excerpt(c.article, *span, lead, c.score, lead_in=True))
+                emitted.add((c.article.id, span[0]))
+            out.append(self._excerpt(c.article, c.start, c.end, c.statement, c.score))
+            emitted.add(key)
+        return out
+
+    def _excerpt(
+        self,
+        article: Article,
+        start: int,
+        end: int,
+        statement: Statement | None,
+        score: float,
+        *,
+        lead_in: bool = False,
+    ) -> Excerpt:
+        start += dateline_length(article.text[start:end])
         best_possible = 1.0 + self.policy.overlap_weight + self.policy.passage_weight
         return Excerpt(
-            quote=text[start : candidate.end],
-            speaker=who,
+            quote=article.text[start:end],
+            speaker=statement.speaker if statement else None,
             char_start=start,
-            char_end=candidate.end,
-            score=min(1.0, max(0.0, candidate.score / best_possible)),
-            article=candidate.article,
-            stance=candidate.stance(),
+            char_end=end,
+            score=min(1.0, max(0.0, score / best_possible)),
+            article=article,
+            stance=statement.stance if statement else "claim",
+            lead_in=lead_in,
         )
+
+
+def _quotable_sentences(text: str) -> list[_Sentence]:
+    """The sentences of ``text`` that may be quoted, each with the one before it in its
+    paragraph (captions, headlines, bylines and furniture are left out)."""
+    found: list[_Sentence] = []
+    for paragraph in paragraphs(text):
+        if paragraph.furniture:
+            continue
+        spans = list(sentences(text, paragraph.start, paragraph.end))
+        if not quotable_paragraph(text[paragraph.start : paragraph.end], len(spans)):
+            continue
+        found.extend(
+            _Sentence(start, end, spans[i - 1] if i else None)
+            for i, (start, end) in enumerate(spans)
+        )
+    return found
+
+
+def _missing_note(missing: tuple[str, ...]) -> str:
+    named = " or ".join(f"“{m}”" for m in missing)
+    return f"The articles I found do not mention {named}, so I am not quoting anything."
 
 
 def _refusal_note(question: str) -> str | None:
@@ -299,26 +405,29 @@ def _overlaps(a: _Candidate, b: _Candidate) -> bool:
     return a.article.id == b.article.id and a.start < b.end and b.start < a.end
 
 
-def _adjacent(text: str, end: int, start: int) -> bool:
-    """Only white space (no furniture line) between two sentences."""
-    return not text[end:start].strip()
+def _side(stance: Stance) -> str:
+    """A claim reports something; a denial or a "cannot confirm" disputes it."""
+    return "report" if stance == "claim" else "dispute"
 
 
 def _with_both_sides(
     chosen: list[_Candidate], eligible: list[_Candidate], limit: int
 ) -> list[_Candidate]:
-    """When only denials (or only statements) were chosen but the other side is eligible,
-    make room for its best sentence, so a report and its denial are seen together."""
+    """When only reports (or only disputes) were chosen but the other side is eligible and
+    attributed, make room for its best sentence, so a report and its denial are seen
+    together."""
     if not chosen:
         return chosen
-    stances = {c.stance() for c in chosen}
-    if len(stances) == 2:
+    sides = {_side(c.stance) for c in chosen}
+    if len(sides) == 2:
         return chosen
     other = next(
         (
             c
             for c in eligible
-            if c.stance() not in stances and c.speaker() is not None and c not in chosen
+            if _side(c.stance) not in sides
+            and c.speaker is not None
+            and not any(_overlaps(c, d) for d in chosen)
         ),
         None,
     )
@@ -327,9 +436,9 @@ def _with_both_sides(
     return [*chosen[: limit - 1], other] if len(chosen) >= limit else [*chosen, other]
 
 
-def _order(excerpts: list[Excerpt]) -> list[Excerpt]:
-    """By score, highest first; when both a report and its denial are shown, the reports
-    come first (the claim, then who denies it), each group by score."""
-    if len({e.stance for e in excerpts}) == 2:
-        return sorted(excerpts, key=lambda e: (e.stance == "denial", -e.score))
-    return sorted(excerpts, key=lambda e: -e.score)
+def _order(chosen: list[_Candidate]) -> list[_Candidate]:
+    """By score, highest first; when both a report and its dispute are shown, the reports
+    come first (the claim, then who denies it or cannot confirm it), each side by score."""
+    if len({_side(c.stance) for c in chosen}) == 2:
+        return sorted(chosen, key=lambda c: (_side(c.stance) == "dispute", -c.score))
+    return sorted(chosen, key=lambda c: -c.score)

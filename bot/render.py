@@ -6,6 +6,7 @@ from bot.answer import Answer, Excerpt
 from index.types import Article
 
 NO_ANSWER = "The articles I have do not answer this question."
+STANCE_LABELS = {"claim": "claim", "denial": "denial", "unconfirmed": "cannot confirm"}
 
 
 def render_answer(answer: Answer) -> str:
@@ -25,9 +26,22 @@ def _excerpt_block(excerpt: Excerpt, number: int) -> str:
 
 
 def attribution_line(excerpt: Excerpt, number: int) -> str:
-    """'— speaker, in “Title” (Outlet, 2015-10-08) [1]'; parts the article lacks are left out."""
-    who = f"{excerpt.speaker}, in " if excerpt.speaker else ""
-    return f"— {who}“{excerpt.article.title}”{_outlet_date(excerpt.article)} [{number}]"
+    """'— (denial) speaker, in “Title” (Outlet, 2015-10-08) [1]'; parts the article lacks
+    are left out."""
+    return (
+        f"— {stance_label(excerpt)} {who_in(excerpt.speaker)}“{excerpt.article.title}”"
+        f"{_outlet_date(excerpt.article)} [{number}]"
+    )
+
+
+def stance_label(excerpt: Excerpt) -> str:
+    """'(claim)', '(denial)', '(cannot confirm)'; '(context, claim)' for a lead-in."""
+    label = STANCE_LABELS[excerpt.stance]
+    return f"(context, {label})" if excerpt.lead_in else f"({label})"
+
+
+def who_in(speaker: str | None) -> str:
+    return f"{speaker}, in " if speaker else "in "
 
 
 def source_line(article: Article) -> str:
@@ -45,6 +59,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answered": answer.answered,
         "note": answer.note,
+        "missing": list(answer.missing),
         "excerpts": [e.to_json() for e in answer.excerpts],
         "text": render_answer(answer),
     }

@@ -1,17 +1,19 @@
 """Building an index from a corpus folder, incrementally.
 
-Articles whose text is unchanged keep their chunks and vectors from the current index;
-only new or changed articles are embedded, and removed ones are dropped. An unchanged
+Articles whose text is unchanged keep their chunks, vectors and statements (who said what,
+``index/attribution.py``) from the current index; only new or changed articles are
+embedded and attributed, and removed ones are dropped. An unchanged
 corpus writes nothing. The new version is switched in atomically by ``StoredIndex.save``.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,11 +28,15 @@ from index.corpus import Problem, Skipped, read_corpus
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.lexical import fingerprint as lexical_fingerprint
-from index.rules import chunk_rules
+from index.rules import attribution_rules, chunk_rules
 from index.store import ChunkRef, FaissSpec, Manifest, StoredIndex, build_lock, new_faiss_index
-from index.types import Article
+from index.types import Article, Statement
 
-Progress = Callable[[int, int], None]
+if TYPE_CHECKING:
+    from index.attribution import Attributor
+
+# (stage, done, total): ("attributing", n, articles) then ("embedding", n, chunks).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(slots=True)
@@ -87,6 +93,8 @@ class BuildOptions:
     faiss: FaissSpec = field(default_factory=FaissSpec)
     max_article_chars: int = 2_000_000
     encode_batch: int = 256
+    # Processes that attribute articles (spaCy parses one sentence stream per process).
+    attribution_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
 
 
 def chunking_spec(options: BuildOptions, embedder: Embedder) -> dict[str, object]:
@@ -106,8 +114,12 @@ def build_index(
     options: BuildOptions | None = None,
     *,
     progress: Progress | None = None,
+    attributor: Attributor | None = None,
 ) -> BuildReport:
-    """Bring the index at ``index_dir`` up to date with ``corpus_dir``."""
+    """Bring the index at ``index_dir`` up to date with ``corpus_dir``.
+
+    ``attributor`` finds who said what (default: spaCy's English pipeline, loaded only when
+    an article needs attributing)."""
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
@@ -152,6 +164,14 @@ def build_index(
             )
             pending.extend(c.text for c in chunks)
 
+        attribution = attribution_rules()
+        statements = _statements(
+            reading.articles,
+            previous if previous and previous.manifest.attribution == attribution else None,
+            attributor,
+            options.attribution_workers,
+            progress,
+        )
         new_vectors = _encode(embedder, pending, options.encode_batch, progress)
         report.embedded = len(pending)
         report.articles = len(reading.articles)
@@ -178,16 +198,25 @@ def build_index(
             faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
             encoder=embedder.document_encoder,
             lexical=lexical_fingerprint(),
+            attribution=attribution,
             articles={a.id: a.content_hash for a in articles.values()},
         )
-        if previous and _same(previous, manifest, articles, refs_all):
+        statements = {aid: statements[aid] for aid in articles}
+        if previous and _same(previous, manifest, articles, refs_all, statements):
             report.version = previous.version
         else:
             index = new_faiss_index(embedder.dimension, options.faiss)
             if refs_all:
                 index.add(np.vstack([v for _, _, v in rows]).astype(np.float32, copy=False))
             texts = [articles[r.article_id].text[r.start : r.end] for r in refs_all]
-            stored = StoredIndex(manifest, articles, refs_all, index, LexicalIndex.build(texts))
+            stored = StoredIndex(
+                manifest,
+                articles,
+                refs_all,
+                index,
+                LexicalIndex.build(texts),
+                statements=statements,
+            )
             report.version = stored.save(index_dir)
             report.written = True
     report.seconds = time.perf_counter() - started
@@ -218,7 +247,11 @@ def _previous(
 
 
 def _same(
-    previous: StoredIndex, manifest: Manifest, articles: dict[str, Article], refs: list[ChunkRef]
+    previous: StoredIndex,
+    manifest: Manifest,
+    articles: dict[str, Article],
+    refs: list[ChunkRef],
+    statements: dict[str, tuple[Statement, ...]],
 ) -> bool:
     old = previous.manifest
     return (
@@ -227,9 +260,47 @@ def _same(
         and old.chunking == manifest.chunking
         and old.faiss == manifest.faiss
         and old.lexical == manifest.lexical
+        and old.attribution == manifest.attribution
         and previous.articles == articles
         and previous.chunks == refs
+        and previous.statements == statements
     )
+
+
+def _statements(
+    articles: list[Article],
+    previous: StoredIndex | None,
+    attributor: Attributor | None,
+    workers: int,
+    progress: Progress | None,
+) -> dict[str, tuple[Statement, ...]]:
+    """Each article's statements: kept from ``previous`` (attributed by the same rules)
+    when its text is unchanged, found anew otherwise."""
+    from index.attribution import Attributor, attribute_texts
+
+    kept = previous.statements if previous is not None and previous.statements else {}
+    old = previous.articles if previous is not None else {}
+    out: dict[str, tuple[Statement, ...]] = {}
+    todo: list[Article] = []
+    for article in articles:
+        before = old.get(article.id)
+        if (
+            before is not None
+            and before.content_hash == article.content_hash
+            and article.id in kept
+        ):
+            out[article.id] = kept[article.id]
+        else:
+            todo.append(article)
+    if todo:
+        found = attribute_texts(
+            [a.text for a in todo],
+            attributor or Attributor(),
+            workers=workers,
+            progress=(lambda done: progress("attributing", done, len(todo))) if progress else None,
+        )
+        out.update((a.id, tuple(f)) for a, f in zip(todo, found, strict=True))
+    return out
 
 
 def _encode(
@@ -239,10 +310,10 @@ def _encode(
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     if progress:
-        progress(0, len(texts))
+        progress("embedding", 0, len(texts))
     for start in range(0, len(order), batch):
         rows = order[start : start + batch]
         out[rows] = embedder.encode_documents([texts[i] for i in rows])
         if progress:
-            progress(min(start + batch, len(texts)), len(texts))
+            progress("embedding", min(start + batch, len(texts)), len(texts))
     return out

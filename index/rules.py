@@ -43,3 +43,18 @@ def chunk_rules() -> str:
     from index import chunking, furniture, sentences
 
     return fingerprint(sentences, furniture, chunking)
+
+
+def attribution_rules() -> str:
+    """Fingerprint of everything that decides a sentence's speaker and stance: the
+    sentence splitter, the attribution rules, and the spaCy pipeline's versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from index import attribution, furniture, sentences
+
+    try:
+        package = attribution.SPACY_PACKAGE
+        model = f"spacy {version('spacy')}, {package} {version(package)}"
+    except PackageNotFoundError:
+        model = "spacy missing"
+    return f"{fingerprint(sentences, furniture, attribution)} ({model})"

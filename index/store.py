@@ -8,6 +8,7 @@ Layout of an index folder ``ROOT``::
     ROOT/<version>/chunks.jsonl    row i of the FAISS index: article id and character span
     ROOT/<version>/vectors.faiss   normalised embeddings, inner product
     ROOT/<version>/bm25/*          BM25 over the same rows (bm25s: .npy and .json files)
+    ROOT/<version>/statements.jsonl  per article, its attributed sentences (speaker, stance)
     ROOT/.lock                     held by the one build allowed at a time
 
 Rows are ordered by the article's publication date (undated first), so a date window is
@@ -45,7 +46,7 @@ from core.errors import (
 )
 from index.lexical import FILES as BM25_FILES
 from index.lexical import LexicalIndex
-from index.types import Article
+from index.types import Article, Statement
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -54,6 +55,7 @@ ARTICLES = "articles.jsonl"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.faiss"
 BM25 = "bm25"
+STATEMENTS = "statements.jsonl"
 _TMP_PREFIX = ".tmp-"
 _REBUILD = "rebuild it with `newsdesk index build`"
 
@@ -87,6 +89,7 @@ class Manifest:
     articles: dict[str, str]  # article id -> content hash
     encoder: str = ""  # how the documents were encoded, e.g. "onnx-int8"
     lexical: str = ""  # fingerprint of the BM25 settings (a change rebuilds BM25 only)
+    attribution: str = ""  # fingerprint of the attribution rules and model ("" before them)
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -118,6 +121,9 @@ class StoredIndex:
     vectors: Any  # faiss.Index
     lexical: LexicalIndex | None  # None when loaded for a rebuild only
     version: str = ""
+    # Per article id, its attributed sentences in text order (index/attribution.py); None
+    # for an index built before attribution, which answers cannot use.
+    statements: dict[str, tuple[Statement, ...]] | None = None
     _days: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def row_days(self) -> np.ndarray:
@@ -168,6 +174,16 @@ class StoredIndex:
             }
             if self.lexical is None:
                 raise ValueError("an index without its BM25 part cannot be saved")
+            if self.statements is None:
+                raise ValueError("an index without its statements cannot be saved")
+            files[STATEMENTS] = _write_jsonl(
+                tmp / STATEMENTS,
+                (
+                    {"article_id": aid, "statements": [s.to_json() for s in found]}
+                    for aid, found in self.statements.items()
+                    if found
+                ),
+            )
             self.lexical.save(tmp / BM25)
             for name in BM25_FILES:
                 files[f"{BM25}/{name}"] = _checksum(tmp / BM25 / name)
@@ -253,7 +269,20 @@ class StoredIndex:
                 raise IndexCorruptError(
                     f"{folder / BM25} cannot be read ({exc}); {_REBUILD}"
                 ) from None
-        index = cls(manifest, articles, chunks, vectors, lexical, version)
+        statements = None
+        if manifest.attribution:
+            try:
+                statements = {aid: () for aid in articles}
+                for row in _jsonl(_read_verified(folder, STATEMENTS, manifest)):
+                    found = tuple(map(Statement.from_json, row["statements"]))
+                    if row["article_id"] not in articles:
+                        raise ValueError(f"statements of an unknown article {row['article_id']}")
+                    statements[row["article_id"]] = found
+            except (ValueError, TypeError, KeyError) as exc:
+                raise IndexCorruptError(
+                    f"{folder / STATEMENTS} cannot be read ({exc}); {_REBUILD}"
+                ) from None
+        index = cls(manifest, articles, chunks, vectors, lexical, version, statements)
         days = index.row_days()
         if len(days) > 1 and bool((np.diff(days) < 0).any()):
             raise IndexCorruptError(f"{folder / CHUNKS} is not in date order; {_REBUILD}")

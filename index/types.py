@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     import numpy as np
@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from index.timeframe import TimeWindow
 
 Mode = Literal["dense", "bm25", "hybrid"]
+Stance = Literal["claim", "denial", "unconfirmed"]
+STANCES: tuple[Stance, ...] = get_args(Stance)
 MODES: tuple[Mode, ...] = get_args(Mode)
 RowRange = tuple[int, int]  # rows lo..hi-1 of an index version
 
@@ -105,3 +107,30 @@ class Retrieval:
     question: Question
     passages: list[Passage]
     searchable_rows: int = -1  # rows published on or before the question's date (-1: unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of an article (``article.text[start:end]``) with its source and stance."""
+
+    start: int
+    end: int
+    speaker: str | None
+    cue: str | None  # the cue's lemma ("say", "according to"), None without one
+    stance: Stance = "claim"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "speaker": self.speaker,
+            "cue": self.cue,
+            "stance": self.stance,
+        }
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Statement:
+        stance = row.get("stance", "claim")
+        if stance not in STANCES:
+            raise ValueError(f"unknown stance {stance!r}")
+        return cls(int(row["start"]), int(row["end"]), row.get("speaker"), row.get("cue"), stance)

@@ -294,7 +294,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import build_options, load_embedder
 
     embedder = load_embedder(settings)
-    with _progress("embedding") as progress:
+    with _progress() as progress:
         report = build_index(
             settings.corpus_dir,
             settings.index_dir,
@@ -511,11 +511,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-class _progress:
-    """A progress bar on a terminal, a line every 10% otherwise."""
+_UNITS = {"attributing": "articles", "embedding": "chunks"}
 
-    def __init__(self, label: str) -> None:
-        self.label = label
+
+class _progress:
+    """A progress bar per build stage on a terminal, a line every 10% otherwise."""
+
+    def __init__(self) -> None:
+        self.stage = ""
         self.bar = None
         self.last_decile = -1
 
@@ -526,20 +529,24 @@ class _progress:
         if self.bar is not None:
             self.bar.close()
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, stage: str, done: int, total: int) -> None:
         if total == 0:
             return
+        unit = _UNITS.get(stage, "items")
+        if stage != self.stage:
+            self.__exit__()
+            self.stage, self.bar, self.last_decile = stage, None, -1
         if sys.stderr.isatty():
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, desc=self.label, unit="chunk", file=sys.stderr)
+                self.bar = tqdm(total=total, desc=stage, unit=unit[:-1], file=sys.stderr)
             self.bar.update(done - self.bar.n)
             return
         decile = done * 10 // total
         if decile != self.last_decile:
             self.last_decile = decile
-            print(f"{self.label}: {done}/{total} chunks", file=sys.stderr, flush=True)
+            print(f"{stage}: {done}/{total} {unit}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

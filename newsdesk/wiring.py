@@ -124,7 +124,9 @@ def open_answerer(
     from bot.answer import Answerer
 
     retriever = open_retriever(settings, index, embedder, mode=mode)
-    return Answerer(retriever, embedder, policy=answer_policy(settings))
+    answerer = Answerer(retriever, embedder, policy=answer_policy(settings))
+    answerer.mentions.nlp  # noqa: B018 - spaCy is loaded now, not by the first question
+    return answerer
 
 
 def build_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
@@ -150,7 +152,7 @@ class SubprocessRebuild:
     Progress lines are passed on as short texts.
     """
 
-    _PROGRESS = re.compile(r"^embedding: (\d+)/(\d+) chunks$")
+    _PROGRESS = re.compile(r"^(attributing|embedding): (\d+)/(\d+) (articles|chunks)$")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -184,7 +186,7 @@ class SubprocessRebuild:
                 line = raw.decode("utf-8", "replace").strip()
                 match = self._PROGRESS.match(line)
                 if match and progress is not None:
-                    await progress(f"embedding {match[1]}/{match[2]} chunks")
+                    await progress(f"{match[1]} {match[2]}/{match[3]} {match[4]}")
                 elif line:
                     errors.append(line)
             out = await stdout_task

@@ -12,7 +12,7 @@ import re
 import discord
 
 from bot.answer import Answer, Excerpt
-from bot.render import NO_ANSWER
+from bot.render import NO_ANSWER, stance_label, who_in
 from index.types import Article
 
 CONTENT_LIMIT = 2000
@@ -74,8 +74,11 @@ def _build(title: str, excerpts: list[Excerpt]) -> discord.Embed:
     blocks = []
     for excerpt in excerpts:
         quote = shorten(" ".join(excerpt.quote.split()), QUOTE_LIMIT)
-        who = f"{escape(excerpt.speaker)}, in " if excerpt.speaker else ""
-        blocks.append(f"> {escape(quote)}\n— {who}source [{number[excerpt.article.id]}]")
+        who = who_in(escape(excerpt.speaker) if excerpt.speaker else None)
+        blocks.append(
+            f"> {escape(quote)}\n— {stance_label(excerpt)} {who}source "
+            f"[{number[excerpt.article.id]}]"
+        )
     embed = discord.Embed(title=title, description="\n\n".join(blocks))
     lines = [f"{i}. {source_text(a)}" for i, a in enumerate(sources, start=1)]
     value = "\n".join(lines)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from index.attribution import Attributor, Statement, has_cue, paragraph_sentences
+from index.attribution import Attributor, has_cue, paragraph_sentences
+from index.types import Statement
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +13,7 @@ def attributor() -> Attributor:
 
 def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
     """(speaker, stance) of the last sentence of ``text``."""
-    found = attributor.statements(text, paragraph_sentences(text))
+    found = attributor.statements(text)
     last = paragraph_sentences(text)[-1][-1]
     for statement in found:
         if (statement.start, statement.end) == last:
@@ -70,7 +71,20 @@ def test_a_pronoun_takes_the_one_person_named_before_it(attributor):
         "Defense Secretary Ash Carter visited the base on Monday.\n\n"
         "“We have not lost a single aircraft,” he exclaimed."
     )
-    assert said(attributor, text)[0] == "Ash Carter"
+    assert said(attributor, text)[0] == "Defense Secretary Ash Carter"  # with the title
+
+
+def test_they_is_the_body_that_spoke_just_before(attributor):
+    text = (
+        "The Russian Defense Ministry denied the reports on Thursday.\n\n"
+        "“Our missiles struck their targets,” they retorted on Facebook."
+    )
+    assert said(attributor, text)[0] == "The Russian Defense Ministry"
+
+
+def test_they_is_not_one_person(attributor):
+    text = "Ash Carter said the talks had failed.\n\n“We walked out,” they said."
+    assert said(attributor, text)[0] is None
 
 
 def test_a_pronoun_stays_unresolved_when_two_people_were_named(attributor):
@@ -111,6 +125,6 @@ def test_only_sentences_with_a_cue_are_parsed():
 
 def test_speakers_are_spans_of_the_article(attributor):
     text = "The ministry said on Monday that 26 missiles were fired."
-    (statement,) = attributor.statements(text, paragraph_sentences(text))
+    (statement,) = attributor.statements(text)
     assert statement.speaker in text
     assert Statement.from_json(statement.to_json()) == statement

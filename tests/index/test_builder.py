@@ -6,7 +6,9 @@ import shutil
 
 import numpy as np
 
+from index.attribution import Attributor, attribute_texts
 from index.builder import BuildOptions, build_index
+from index.rules import attribution_rules
 from index.store import StoredIndex
 from tests.conftest import write
 from tests.fakes import HashEmbedder
@@ -127,3 +129,105 @@ def test_an_incremental_build_gives_the_vectors_of_a_full_build(tmp_path, real_e
     assert np.array_equal(
         a.vectors.reconstruct_n(0, len(a.chunks)), b.vectors.reconstruct_n(0, len(b.chunks))
     )
+
+
+class CountingAttributor(Attributor):
+    """The real attributor, remembering how many texts it was asked to attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attributed = 0
+
+    def statements_many(self, texts):
+        self.attributed += len(texts)
+        return super().statements_many(texts)
+
+
+def test_who_said_what_is_stored_with_the_index(tmp_path, seed_corpus):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    index = StoredIndex.load(tmp_path / "index")
+    article = index.articles["000_c0181eb0cece6f71"]
+    said = {article.text[s.start : s.end]: s for s in index.statements[article.id]}
+    fars = next(s for quote, s in said.items() if "neither Iran nor Russian" in quote)
+    assert fars.speaker == "Iran’s FARS news agency" and fars.stance == "unconfirmed"
+    assert index.manifest.attribution == attribution_rules()
+
+
+def test_unchanged_articles_keep_their_statements_and_changed_ones_are_attributed_again(
+    tmp_path, seed_corpus
+):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    before = StoredIndex.load(tmp_path / "index").statements
+    path = seed_corpus / "004_6d7dcd92801b1fc8.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nThe ministry denied the reports, Tass said.\n",
+        encoding="utf-8",
+    )
+    attributor = CountingAttributor()
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder(), attributor=attributor)
+    after = StoredIndex.load(tmp_path / "index").statements
+    assert attributor.attributed == 1
+    assert after["000_c0181eb0cece6f71"] == before["000_c0181eb0cece6f71"]
+    assert after["004_6d7dcd92801b1fc8"][-1].speaker == "Tass"
+
+
+def test_new_attribution_rules_re_attribute_everything_without_re_embedding(
+    tmp_path, seed_corpus, monkeypatch
+):
+    build_index(seed_corpus, tmp_path / "index", HashEmbedder())
+    monkeypatch.setattr("index.builder.attribution_rules", lambda: "rules of tomorrow")
+    attributor, embedder = CountingAttributor(), HashEmbedder()
+    report = build_index(seed_corpus, tmp_path / "index", embedder, attributor=attributor)
+    assert attributor.attributed == 2 and embedder.embedded == 0 and report.written
+    assert StoredIndex.load(tmp_path / "index").manifest.attribution == "rules of tomorrow"
+
+
+def test_attributing_in_worker_processes_gives_what_one_process_gives():
+    texts = [
+        f"Dam {n}\n\nThe dam burst, officials said.\n\n“It held,” said Mayor Ann Lee {n}."
+        for n in range(5)
+    ]
+    attributor = Attributor()
+    alone = attributor.statements_many(texts)
+    assert attribute_texts(texts, attributor, workers=2, group=2) == alone
+    assert [s.speaker for s in alone[3]] == ["officials", "Mayor Ann Lee 3"]
+
+
+def test_a_killed_build_leaves_no_attribution_worker_behind(tmp_path):
+    """Workers are separate processes: when the build dies they must end too, or each
+    killed build would keep two spaCy pipelines in memory for good."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    for n in range(300):
+        write(corpus / f"a{n}.txt", f"Dam {n}\n\n" + "Officials said the dam held. " * 30)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env |= {"PYTHONPATH": str(ROOT), "NEWSDESK_EMBEDDING_MODEL": "py:tests.fakes:hash_embedder"}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "index", "build", "--corpus", str(corpus),
+         "--index", str(tmp_path / "index")],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert build.stderr is not None
+    for line in build.stderr:
+        if line.startswith("attributing: "):  # the workers have done a group
+            break
+
+    def workers() -> list[str]:
+        found = subprocess.run(["pgrep", "-P", str(build.pid)], capture_output=True, text=True)
+        return found.stdout.split()
+
+    alive = workers()
+    assert alive
+    build.send_signal(signal.SIGKILL)
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in alive) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in alive if os.path.exists(f"/proc/{pid}")]

@@ -53,7 +53,7 @@ def test_index_folder_holds_plain_files_only(built):
     folder = current_folder(built)
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == sorted(
-        ["articles.jsonl", "chunks.jsonl", "manifest.json", "vectors.faiss"]
+        ["articles.jsonl", "chunks.jsonl", "manifest.json", "statements.jsonl", "vectors.faiss"]
         + [f"bm25/{name}" for name in BM25_FILES]
     )
     for path in folder.rglob("*.npy"):
@@ -66,7 +66,15 @@ def test_no_index_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["articles.jsonl", CHUNKS, VECTORS, "manifest.json", "bm25/vocab.index.json"]
+    "name",
+    [
+        "articles.jsonl",
+        CHUNKS,
+        VECTORS,
+        "manifest.json",
+        "statements.jsonl",
+        "bm25/vocab.index.json",
+    ],
 )
 def test_a_flipped_byte_in_any_file_is_refused_naming_the_file(built, name):
     path = current_folder(built) / name

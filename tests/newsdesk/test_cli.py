@@ -235,5 +235,5 @@ def test_a_real_build_prints_only_newsdesk_lines(tmp_path, seed_corpus):
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     assert lines and all(
-        line.startswith(("embedding: ", "skipped ", "warning ")) for line in lines
+        line.startswith(("attributing: ", "embedding: ", "skipped ", "warning ")) for line in lines
     ), lines
