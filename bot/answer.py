@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -105,6 +106,11 @@ class AnswerPolicy:
     passage_weight: float = 0.1  # how much the passage's retrieval rank adds
     overlap_weight: float = 0.25  # how much sharing the question's rare words adds
     min_words: int = 4
+    # A name of the question must be this rare in the index (BM25 idf; 3.7 is about one
+    # chunk in 40) for its absence from the passages to refuse the question. Set on the
+    # tune halves: wrongly flagged names measured at most 2.83 ("US"), near misses at
+    # least 4.63 (docs/benchmarks.md, "Answer or refuse").
+    min_name_idf: float = 3.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +190,9 @@ class Answerer:
                 answered=False,
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
-        articles = {p.article.id: p.article.text for p in retrieval.passages}
-        missing = self.mentions.missing(question.text, list(articles.values()))
+        missing = self.mentions.missing(
+            question.text, [p.text for p in retrieval.passages], self._rare(question)
+        )
         if missing:
             language = _refusal_note(question.text)  # "Absturz" is missing: it is German
             if language is not None:
@@ -199,6 +206,17 @@ class Answerer:
         best = max(c.score for c in candidates)
         chosen = _order(self._select(candidates, best))
         return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))
+
+    def _rare(self, question: Question) -> Callable[[Sequence[str]], bool]:
+        """Is a name rare enough in the index that its absence from the passages tells?
+        (A word the index does not hold at all is the rarest.)"""
+        floor = self.policy.min_name_idf
+
+        def rare(words: Sequence[str]) -> bool:
+            idf = [question.term_weights.get(s, 0.0) for s in tokenize([" ".join(words)])[0]]
+            return not idf or any(w == 0.0 or w >= floor for w in idf)
+
+        return rare
 
     def best_similarity(self, retrieval: Retrieval) -> float:
         """How close the best candidate sentence is to the question (what the no-answer

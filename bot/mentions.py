@@ -1,11 +1,13 @@
-"""What a question names, and whether the articles found mention it.
+"""What a question names, and whether the passages found mention it.
 
 "Did Iran confirm the crash of a Ukrainian airliner?" names Iran and Ukraine. If none of
-the retrieved articles mentions Ukraine, quoting them about Iran's missiles would answer
+the retrieved passages mentions Ukraine, quoting them about Iran's missiles would answer
 another question: the answer says what is missing instead. Names come from spaCy's entity
-recogniser and its proper-noun tags; numbers from its number entities. A name counts as
-mentioned when a word of the articles shares its first four letters and more ("Iranian"
-for "Iran", "Ukraine" for "Ukrainian"), so the check errs towards answering.
+recogniser and its proper-noun tags, numbers from its number entities, each taken as the
+question writes it ("T-Mobile", "5G", "1,000"). A name counts as mentioned when a word of
+the passages shares its first four letters and more ("Iranian" for "Iran", "Ukraine" for
+"Ukrainian"), so the check errs towards answering; the caller can also say which names are
+too common in the index for their absence to tell.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from index.attribution import SPACY_MODEL, load_pipeline
@@ -23,6 +25,8 @@ NAMED = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LAN
 NUMBERS = frozenset("CARDINAL MONEY QUANTITY PERCENT".split())
 _STOP = frozenset("the a an of and for in on at to 's ’s".split())
 _WORD = re.compile(r"[^\W_]+(?:[.’'][^\W_]+)*")
+_COMPOUND = re.compile(r"[^\W_]+(?:[-&.’'\u2063][^\W_]+)*")
+_NAME_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")  # "1,018" is the number 1018
 _PREFIX = 4
 
@@ -42,40 +46,65 @@ class Mentions:
         return self._nlp
 
     def named(self, question: str) -> list[tuple[str, list[str]]]:
-        """(mention, words that must appear) for each name or number in the question."""
-        with self._lock:
-            doc = self.nlp(question)
+        """(mention, words that must appear) for each name or number in the question.
+
+        Words are whole compounds of the question ("T-Mobile", "AT&T", "5G", "G-20"), which
+        spaCy splits into tokens."""
+        with self._lock:  # no dependency parse: names need only tags and entities
+            doc = self.nlp(question, disable=["parser", "lemmatizer"])
+        question = _THOUSANDS.sub("\u2063", question)  # "1,000" is one number (same length)
+        compounds = [
+            (m.start(), m.end(), m.group().replace("\u2063", ""))
+            for m in _COMPOUND.finditer(question)
+        ]
+
+        def words_of(start: int, end: int) -> list[str]:
+            # "then-President": the name is what follows a lower-case prefix
+            return [_NAME_PREFIX.sub("", w) for s, e, w in compounds if s < end and start < e]
+
         found: list[tuple[str, list[str]]] = []
         covered: set[int] = set()
         for ent in doc.ents:
+            covered.update(range(ent.start, ent.end))  # dates and times are not names
+            words = words_of(ent.start_char, ent.end_char)
             if ent.label_ in NAMED:
-                words = [t.text for t in ent if t.lower_ not in _STOP and not t.is_punct]
-                if ent.label_ == "PERSON" and words:
+                words = [w for w in words if w.lower() not in _STOP]
+                if ent.label_ == "PERSON":
                     words = words[-1:]  # a surname; "Sergei" and "Sergey" Shoigu are one
             elif ent.label_ in NUMBERS:
-                words = [t.text.replace(",", "") for t in ent if t.like_num and t.text[0].isdigit()]
+                words = [w for w in words if w[0].isdigit()]
             else:
                 continue
-            covered.update(range(ent.start, ent.end))
             if words:
                 found.append((_bare(ent.text), words))
         for token in doc:
-            if token.pos_ == "PROPN" and token.i not in covered and token.i > 0:
-                found.append((token.text, [token.text]))
+            if token.i in covered or token.i == 0:
+                continue
+            code = any(c.isdigit() for c in token.text) and any(c.isalpha() for c in token.text)
+            if token.pos_ == "PROPN" or code:  # a name, or a code name ("G-20", "F-35")
+                words = words_of(token.idx, token.idx + len(token))
+                if words and all((w, [w]) != f for w in words for f in found):
+                    found.append((words[0], words[:1]))
         return found
 
-    def missing(self, question: str, texts: Sequence[str]) -> tuple[str, ...]:
-        """The question's names and numbers that none of ``texts`` mentions."""
-        named = self.named(question)
+    def missing(
+        self,
+        question: str,
+        texts: Sequence[str],
+        telling: Callable[[Sequence[str]], bool] | None = None,
+    ) -> tuple[str, ...]:
+        """The question's names and numbers that none of ``texts`` mentions. ``telling``
+        says whether a name's absence means anything (a name in every tenth article of
+        the index, such as "US", may be missing from the passages that answer)."""
+        named = [(m, w) for m, w in self.named(question) if telling is None or telling(w)]
         if not named or not texts:
             return ()
-        vocabulary = sorted(
-            {_plain(w) for text in texts for w in _WORD.findall(_THOUSANDS.sub("", text))}
-        )
+        plain = [_plain(_THOUSANDS.sub("", text)) for text in texts]
+        vocabulary = sorted({_base(w) for text in plain for w in _WORD.findall(text)})
         return tuple(
             mention
             for mention, words in named
-            if not all(_known(_plain(word), vocabulary) for word in words)
+            if not all(_known(_base(_plain(word)), vocabulary, plain) for word in words)
         )
 
 
@@ -84,17 +113,27 @@ def _plain(word: str) -> str:
     return word.lower().replace(".", "").replace("’", "'")
 
 
+def _base(word: str) -> str:
+    """ "rbc's" -> "rbc": a possessive names the same thing."""
+    return word.removesuffix("'s")
+
+
 def _bare(mention: str) -> str:
     """ "the Kremlin's" -> "Kremlin", for the note that names it."""
     return re.sub(r"^the\s+|[’']s$", "", mention, flags=re.IGNORECASE)
 
 
-def _known(word: str, vocabulary: list[str]) -> bool:
+def _known(word: str, vocabulary: list[str], texts: Sequence[str]) -> bool:
     """Does a word of ``vocabulary`` (sorted) share ``word``'s first letters: all of a
-    short word, else at least four, and as many as the shorter of the two has?"""
-    if word[:1].isdigit():
+    short word, else at least four, and as many as the shorter of the two has? A compound
+    ("t-mobile", "at&t", "cov-2") must appear whole in one of ``texts``."""
+    parts = _WORD.findall(word)
+    if len(parts) != 1 or parts[0] != word:
+        pattern = re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])")
+        return any(pattern.search(text) for text in texts)
+    if word[:1].isdigit():  # "13" for "13.1%" (dots dropped: "131"), never "26" for "6"
         i = bisect.bisect_left(vocabulary, word)
-        return i < len(vocabulary) and vocabulary[i] == word
+        return i < len(vocabulary) and vocabulary[i].startswith(word)
     prefix = word[:_PREFIX]
     i = bisect.bisect_left(vocabulary, prefix)
     while i < len(vocabulary) and vocabulary[i].startswith(prefix):
