@@ -236,3 +236,13 @@ def test_bylines_and_captions_are_never_quoted(dam_answerer):
     for question in ("Who wrote about the Harbour dam?", "What did Ana Berg do on October 5?"):
         for excerpt in dam_answerer.answer(question).excerpts:
             assert not excerpt.quote.startswith(("By Jane Doe", "Chief engineer Ana Berg inspects"))
+
+
+def test_an_index_built_before_attribution_asks_for_a_build(seed_retriever, real_embedder):
+    from dataclasses import replace
+
+    from core.errors import IndexMismatchError
+
+    old = Retriever(replace(seed_retriever.index, statements=None), real_embedder)
+    with pytest.raises(IndexMismatchError, match="run `newsdesk index build`"):
+        Answerer(old, real_embedder)
