@@ -137,3 +137,29 @@ def score_questions(answerer: Answerer, questions: list[LabelledQuestion]) -> di
             else:
                 tally.misses.append({"id": q.id, "why": "speaker", "said": said})
     return {split: tally.to_json() for split, tally in tallies.items()}
+
+
+def flagged_names(answerer: Answerer, asked: list[tuple[str, date]]) -> list[tuple[str, float]]:
+    """The names each question would be refused for if every name counted, with the
+    highest idf of their words (0 when the index does not hold the word: rarest)."""
+    from index.lexical import tokenize
+
+    out = []
+    for question, as_of in asked:
+        retrieval = answerer.retrieve(question, as_of=as_of)
+        passages = [p.text for p in retrieval.passages]
+        named = dict(answerer.mentions.named(question))
+        for mention in answerer.mentions.missing(question, passages):
+            stems = tokenize([" ".join(named.get(mention, [mention]))])[0]
+            idf = [retrieval.question.term_weights.get(s, 0.0) for s in stems]
+            out.append((mention, float("inf") if 0.0 in idf or not idf else max(idf)))
+    return out
+
+
+def name_rarity_threshold(answerable: list[float], near_misses: list[float]) -> float:
+    """Midway between the rarest name wrongly flagged in an answerable question and the
+    most common name flagged in a near miss (when they do not overlap)."""
+    worst_wrong = max(answerable, default=0.0)
+    finite = [x for x in near_misses if x != float("inf")]
+    lowest_right = min(finite, default=worst_wrong + 1.0)
+    return round((worst_wrong + lowest_right) / 2, 2)

@@ -322,6 +322,34 @@ def section_questions() -> dict:
     return figures
 
 
+def section_names() -> dict:
+    """Tuning of the answer's name-rarity floor (``AnswerPolicy.min_name_idf``) on tune
+    halves only: the tune weeks' RTQA questions (all answerable) and the tune half of the
+    labelled questions. A name counts only when rarer than the floor."""
+    from bench import splits
+    from bench.questions import flagged_names, load_questions, name_rarity_threshold
+    from index.evaluation import load_queries
+    from newsdesk.wiring import load_embedder, load_index, open_answerer
+
+    rtqa = settings(index_dir=WORK / "rtqa-index")
+    answerer = open_answerer(rtqa, load_index(rtqa), load_embedder(rtqa, serving=True))
+    labelled = [q for q in load_questions(QUESTION_LABELS) if q.split == "tune"]
+    answerable = [(q.question, q.as_of) for q in splits.tune(load_queries(DEV))] + [
+        (q.question, q.as_of) for q in labelled if q.kind == "answerable"
+    ]
+    near = [(q.question, q.as_of) for q in labelled if q.kind == "near_miss"]
+    wrong, right = flagged_names(answerer, answerable), flagged_names(answerer, near)
+    finite = [x for _, x in right if x != float("inf")]
+    return {
+        "answerable_questions": len(answerable),
+        "near_misses": len(near),
+        "wrongly_flagged": [[m, round(x, 2)] for m, x in wrong],
+        "near_miss_idf_min": round(min(finite), 2) if finite else None,
+        "near_misses_flagged": len(right),
+        "threshold": name_rarity_threshold([x for _, x in wrong], [x for _, x in right]),
+    }
+
+
 SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"
 
 
@@ -411,6 +439,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "million": section_million,
     "attribution": section_attribution,
     "questions": section_questions,
+    "names": section_names,
     "swap": section_swap,
     "mixed": section_mixed,
 }
@@ -446,6 +475,7 @@ DATA = {
     "million": [RTQA / "corpus.jsonl.gz", DEV],
     "attribution": [RTQA / "corpus.jsonl.gz", ATTRIBUTION_LABELS],
     "questions": [RTQA / "corpus.jsonl.gz", QUESTION_LABELS, *sorted((ROOT / "corpus").iterdir())],
+    "names": [RTQA / "corpus.jsonl.gz", DEV, QUESTION_LABELS],
     "swap": [RTQA / "corpus.jsonl.gz"],
     "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
 }
