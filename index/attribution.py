@@ -71,7 +71,8 @@ ROLE_HEADS = frozenset(
     network daily agency observatory monitor commission institute university hospital
     team club league federation association coalition campaign family relatives
     manager owner teacher student students worker workers activist activists member
-    members candidate candidates fan fans""".split()
+    members candidate candidates fan fans airline airlines bank banks show studio
+    magazine journal website channel station""".split()
 )
 SPEAKER_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she"})
@@ -194,15 +195,22 @@ class Attributor:
             disable=["ner"],
             batch_size=self.batch_size,
         )
+        unnamed: list[tuple[int, int, int]] = []  # a cue, but no source the tags accept
         for (a, p, i), doc in zip(wanted, docs, strict=True):
-            cue, span, pronoun = _source(doc)
-            speaker = _clean(span) if span is not None else None
-            found[a, p, i] = (cue, speaker, pronoun, _stance(doc, cue))
             parsed[a, layouts[a][p][i]] = doc
-            if speaker is not None and span is not None and _collective(span.root):
-                groups[a, layouts[a][p][i]] = speaker
+            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups)
+            cue, speaker, pronoun, _ = found[a, p, i]
+            if cue is not None and speaker is None and pronoun is None:
+                unnamed.append((a, p, i))
+        # A name the tagger took for a common noun ("Price said") is still an entity.
+        ner = self.nlp.get_pipe("ner")
+        keys = [(a, layouts[a][p][i]) for a, p, i in unnamed]
+        for (a, p, i), doc in zip(
+            unnamed, ner.pipe((parsed[k] for k in keys), batch_size=self.batch_size), strict=True
+        ):
+            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups)
         people = [key for key, (_, _, pronoun, _) in found.items() if pronoun == "person"]
-        persons = self._persons_before(texts, layouts, people, parsed)
+        persons = self._persons_before(texts, layouts, people, parsed, set(keys))
         out: list[list[Statement]] = [[] for _ in texts]
         for (a, p, i), (cue, speaker, pronoun, stance) in found.items():
             before = _before(layouts[a], p, i)
@@ -216,25 +224,42 @@ class Attributor:
                 out[a].append(Statement(start, end, speaker, cue, stance))
         return out
 
+    def _attribute(
+        self, doc: Doc, key: tuple[int, tuple[int, int]], groups: dict[Any, str]
+    ) -> tuple[str | None, str | None, Pronoun | None, Stance]:
+        """(cue, speaker, pronoun to resolve, stance) of one parsed sentence; a source
+        that "they" may refer to is noted in ``groups``."""
+        cue, span, pronoun = _source(doc)
+        speaker = _clean(span) if span is not None else None
+        if speaker is not None and span is not None and _collective(span.root):
+            groups[key] = speaker
+        return cue, speaker, pronoun, _stance(doc, cue)
+
     def _persons_before(
         self,
         texts: Sequence[str],
         layouts: Sequence[Sequence[Sequence[tuple[int, int]]]],
         pronouns: Sequence[tuple[int, int, int]],
         parsed: dict[tuple[int, tuple[int, int]], Doc],
+        with_entities: set[tuple[int, tuple[int, int]]],
     ) -> dict[tuple[int, tuple[int, int]], list[tuple[str, str]]]:
         """(surname, mention) of the persons each sentence before a pronoun names, keyed
-        by (text, span). Sentences already parsed only get their entities; the others are
-        parsed in full."""
+        by (text, span). Sentences already parsed only get their entities (unless they
+        have them: ``with_entities``); the others are parsed in full."""
         keys = sorted({(a, span) for a, p, i in pronouns for span in _before(layouts[a], p, i)})
-        known = [key for key in keys if key in parsed]
+        ready = [key for key in keys if key in with_entities]
+        known = [key for key in keys if key in parsed and key not in with_entities]
         fresh = [key for key in keys if key not in parsed]
         ner = self.nlp.get_pipe("ner")
-        with_entities = ner.pipe((parsed[key] for key in known), batch_size=self.batch_size)
+        tagged = ner.pipe((parsed[key] for key in known), batch_size=self.batch_size)
         parsed_now = self.nlp.pipe(
             (texts[a][slice(*span)] for a, span in fresh), batch_size=self.batch_size
         )
-        docs = [*zip(known, with_entities, strict=True), *zip(fresh, parsed_now, strict=True)]
+        docs = [
+            *((key, parsed[key]) for key in ready),
+            *zip(known, tagged, strict=True),
+            *zip(fresh, parsed_now, strict=True),
+        ]
         return {key: _persons(doc) for key, doc in docs}
 
 

@@ -38,6 +38,7 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "Russian missiles crashing.", "A source in Iran's Defense Ministry"),
         ("According to the Russian defence ministry, 26 missiles were fired.",
          "the Russian defence ministry"),
+        ("The airlines announced the deal on Monday.", "The airlines"),
         ("Putin was quoted as saying that the operation was going to plan.", "Putin"),
         ("An unnamed senior military official said the strikes would continue.",
          "An unnamed senior military official"),
