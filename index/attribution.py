@@ -572,8 +572,9 @@ def _unable(verb: Token) -> bool:
 
 
 def _clean(span: Span) -> str | None:
-    text = _strip_possessive(span.text.strip(" ,;:"))
-    return text or None
+    """The speaker as written. A subject ending in "'s" is a name that ends so ("Macy's",
+    "McDonald's"): a possessive with no noun after it is no possessive."""
+    return span.text.strip(" ,;:") or None
 
 
 def _strip_possessive(text: str) -> str:

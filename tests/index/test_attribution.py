@@ -39,6 +39,7 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("According to the Russian defence ministry, 26 missiles were fired.",
          "the Russian defence ministry"),
         ("The airlines announced the deal on Monday.", "The airlines"),
+        ("McDonald's said in a statement that prices would rise.", "McDonald's"),
         ("Putin was quoted as saying that the operation was going to plan.", "Putin"),
         ("An unnamed senior military official said the strikes would continue.",
          "An unnamed senior military official"),
