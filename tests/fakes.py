@@ -13,7 +13,7 @@ import numpy as np
 class HashEmbedder:
     """Bag-of-words vectors from hashed tokens: fast, deterministic, no model.
 
-    ``NEWSDESK_TEST_ENCODE_DELAY`` (seconds per batch) slows it down so a subprocess
+    ``TEST_ENCODE_DELAY`` (seconds per batch) slows it down so a subprocess
     can be killed in the middle of a build.
     """
 
@@ -23,7 +23,7 @@ class HashEmbedder:
         self.dimension = dimension
         self.max_tokens: int | None = None
         self.calls: list[int] = []
-        self.delay = float(os.environ.get("NEWSDESK_TEST_ENCODE_DELAY", "0"))
+        self.delay = float(os.environ.get("TEST_ENCODE_DELAY", "0"))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.calls.append(len(texts))

@@ -33,7 +33,7 @@ def start_build(corpus: Path, index: Path) -> subprocess.Popen:
     env |= {
         "PYTHONPATH": str(ROOT),
         "NEWSDESK_EMBEDDING_MODEL": "py:tests.fakes:hash_embedder",
-        "NEWSDESK_TEST_ENCODE_DELAY": "0.02",
+        "TEST_ENCODE_DELAY": "0.02",
     }
     return subprocess.Popen(
         [

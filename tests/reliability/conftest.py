@@ -1,4 +1,4 @@
-"""Sizes for the reliability campaign: quick in CI, full with NEWSDESK_RELIABILITY=full.
+"""Sizes for the reliability campaign: quick in CI, full with RELIABILITY=full.
 
 At full size the load and soak tests run on the RTQA index (bench/out/rtqa-index, built by
 `bench/run.py build`) when it exists, with the RTQA dev questions mixed in; in CI they run
@@ -16,7 +16,7 @@ import pytest
 from core.settings import Settings
 from tests.conftest import ROOT
 
-FULL = os.environ.get("NEWSDESK_RELIABILITY") == "full"
+FULL = os.environ.get("RELIABILITY") == "full"
 RTQA_INDEX = ROOT / "bench" / "out" / "rtqa-index"
 RTQA_QUESTIONS = ROOT.parent / "shared" / "data" / "rtqa" / "queries-dev.jsonl"
 
