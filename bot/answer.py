@@ -15,6 +15,7 @@ is missing and quotes nothing; and when no sentence is close enough to the quest
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -24,7 +25,7 @@ from datetime import date
 
 import numpy as np
 
-from bot.mentions import Mentions
+from bot.mentions import Mentions, absent
 from bot.quotable import dateline_length, quotable_paragraph
 from core.errors import IndexMismatchError
 from index.embedding import Embedder
@@ -189,27 +190,32 @@ class Answerer:
                 answered=False,
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
-        missing = self.mentions.missing(
-            question.text, [p.text for p in retrieval.passages], self._rare(question)
-        )
+        rare = self._rare(question)
+        named = [(m, w) for m, w in self.mentions.named(question.text) if rare(w)]
+        missing = absent(named, [p.text for p in retrieval.passages])
         if missing:
-            language = _refusal_note(question.text)  # "Absturz" is missing: it is German
-            if language is not None:
-                return Answer(question.text, answered=False, note=language)
-            return Answer(
-                question.text, answered=False, note=_missing_note(missing), missing=missing
-            )
+            return _missing_answer(question.text, missing)
         candidates = self._scored(retrieval)
         if not candidates or max(c.similarity for c in candidates) < self.policy.min_similarity:
             return Answer(question.text, answered=False, note=_refusal_note(question.text))
         best = max(c.score for c in candidates)
         chosen = _order(self._select(candidates, best))
+        # The quotes must come from passages of articles that name what the question
+        # names: a name found only in another article means they answer something else.
+        quoted = {c.article.id for c in chosen}
+        missing = absent(named, [p.text for p in retrieval.passages if p.article.id in quoted])
+        if missing:
+            return _missing_answer(question.text, missing)
         return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))
 
     def _rare(self, question: Question) -> Callable[[Sequence[str]], bool]:
         """Is a name rare enough in the index that its absence from the passages tells?
-        (A word the index does not hold at all is the rarest.)"""
+        (A word the index does not hold at all is the rarest; in an index too small for
+        any word to reach the floor, every name tells.)"""
         floor = self.policy.min_name_idf
+        rows = len(self.retriever.index.chunks)
+        if math.log1p((rows - 0.5) / 1.5) < floor:
+            return lambda words: True  # too few rows for any name to be that rare: all tell
 
         def rare(words: Sequence[str]) -> bool:
             idf = [question.term_weights.get(s, 0.0) for s in tokenize([" ".join(words)])[0]]
@@ -394,6 +400,13 @@ def _quotable_sentences(text: str) -> list[_Sentence]:
             for i, (start, end) in enumerate(spans)
         )
     return found
+
+
+def _missing_answer(question: str, missing: tuple[str, ...]) -> Answer:
+    language = _refusal_note(question)  # "Absturz" is missing because it is German
+    if language is not None:
+        return Answer(question, answered=False, note=language)
+    return Answer(question, answered=False, note=_missing_note(missing), missing=missing)
 
 
 def _missing_note(missing: tuple[str, ...]) -> str:

@@ -97,15 +97,20 @@ class Mentions:
         says whether a name's absence means anything (a name in every tenth article of
         the index, such as "US", may be missing from the passages that answer)."""
         named = [(m, w) for m, w in self.named(question) if telling is None or telling(w)]
-        if not named or not texts:
-            return ()
-        plain = [_plain(_THOUSANDS.sub("", text)) for text in texts]
-        vocabulary = sorted({_base(w) for text in plain for w in _WORD.findall(text)})
-        return tuple(
-            mention
-            for mention, words in named
-            if not all(_known(_base(_plain(word)), vocabulary, plain) for word in words)
-        )
+        return absent(named, texts)
+
+
+def absent(named: Sequence[tuple[str, Sequence[str]]], texts: Sequence[str]) -> tuple[str, ...]:
+    """The mentions of ``named`` (mention, words) that none of ``texts`` mentions."""
+    if not named or not texts:
+        return ()
+    plain = [_plain(_THOUSANDS.sub("", text)) for text in texts]
+    vocabulary = sorted({_base(w) for text in plain for w in _WORD.findall(text)})
+    return tuple(
+        mention
+        for mention, words in named
+        if not all(_known(_base(_plain(word)), vocabulary, plain) for word in words)
+    )
 
 
 def _plain(word: str) -> str:

@@ -246,3 +246,28 @@ def test_an_index_built_before_attribution_asks_for_a_build(seed_retriever, real
     old = Retriever(replace(seed_retriever.index, statements=None), real_embedder)
     with pytest.raises(IndexMismatchError, match="run `newsdesk index build`"):
         Answerer(old, real_embedder)
+
+
+def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
+    tmp_path, real_embedder
+):
+    """Lake Tahoe is in the index, but not where the boat quotes come from: quoting the
+    Lake Mead story would answer another question."""
+    corpus = tmp_path / "corpus"
+    write(
+        corpus / "mead.md",
+        "Sunken boat emerges from Lake Mead\n\nA sunken boat emerged from Lake Mead as the "
+        "water fell. The boat was used to survey the Colorado River decades ago, divers said.\n",
+    )
+    write(
+        corpus / "ski.md",
+        "Ski resorts open early\n\nResorts around Lake Tahoe opened early after heavy snow, "
+        "operators said on Friday.\n",
+    )
+    build_index(corpus, tmp_path / "index", real_embedder)
+    answerer = Answerer(
+        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
+    )
+    asked = answerer.answer("Where did the sunken boat at Lake Tahoe come from?")
+    assert not asked.answered and asked.missing == ("Lake Tahoe",)
+    assert answerer.answer("Where did the sunken boat at Lake Mead come from?").answered
