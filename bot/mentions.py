@@ -23,7 +23,7 @@ from index.attribution import SPACY_MODEL, load_pipeline
 # Entity kinds that name someone or something the articles must mention.
 NAMED = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 NUMBERS = frozenset("CARDINAL MONEY QUANTITY PERCENT".split())
-_STOP = frozenset("the a an of and for in on at to 's ’s".split())
+_STOP = frozenset("the a an of and for in on at to".split())
 _WORD = re.compile(r"[^\W_]+(?:[.’'][^\W_]+)*")
 _COMPOUND = re.compile(r"[^\W_]+(?:[-&.’'\u2063][^\W_]+)*")
 _NAME_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
