@@ -22,7 +22,8 @@ from datetime import date
 from pathlib import Path
 
 from bench.attribution import right_speaker
-from bot.answer import Answer, Answerer
+from bot.answer import Answer, Answerer, name_rarity
+from bot.mentions import absent
 from index.evaluation import normalise
 
 
@@ -140,19 +141,15 @@ def score_questions(answerer: Answerer, questions: list[LabelledQuestion]) -> di
 
 
 def flagged_names(answerer: Answerer, asked: list[tuple[str, date]]) -> list[tuple[str, float]]:
-    """The names each question would be refused for if every name counted, with the
-    highest idf of their words (0 when the index does not hold the word: rarest)."""
-    from index.lexical import tokenize
-
+    """The names each question would be refused for if every name counted, with their
+    rarity (``bot.answer.name_rarity``: infinite when the index does not hold a word)."""
     out = []
     for question, as_of in asked:
         retrieval = answerer.retrieve(question, as_of=as_of)
-        passages = [p.text for p in retrieval.passages]
-        named = dict(answerer.mentions.named(question))
-        for mention in answerer.mentions.missing(question, passages):
-            stems = tokenize([" ".join(named.get(mention, [mention]))])[0]
-            idf = [retrieval.question.term_weights.get(s, 0.0) for s in stems]
-            out.append((mention, float("inf") if 0.0 in idf or not idf else max(idf)))
+        named = answerer.mentions.named(question)
+        words = dict(named)
+        for mention in absent(named, [p.text for p in retrieval.passages]):
+            out.append((mention, name_rarity(words[mention], retrieval.question.term_weights)))
     return out
 
 

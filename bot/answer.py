@@ -19,7 +19,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -217,11 +217,7 @@ class Answerer:
         if math.log1p((rows - 0.5) / 1.5) < floor:
             return lambda words: True  # too few rows for any name to be that rare: all tell
 
-        def rare(words: Sequence[str]) -> bool:
-            idf = [question.term_weights.get(s, 0.0) for s in tokenize([" ".join(words)])[0]]
-            return not idf or any(w == 0.0 or w >= floor for w in idf)
-
-        return rare
+        return lambda words: name_rarity(words, question.term_weights) >= floor
 
     def best_similarity(self, retrieval: Retrieval) -> float:
         """How close the best candidate sentence is to the question (what the no-answer
@@ -383,6 +379,13 @@ class Answerer:
             stance=statement.stance if statement else "claim",
             lead_in=lead_in,
         )
+
+
+def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
+    """How rare a name is in the index: the highest idf of its words' BM25 terms, infinite
+    when one of them is in no row at all (or the name has no term)."""
+    weights = [idf.get(term, 0.0) for term in tokenize([" ".join(words)])[0]]
+    return math.inf if not weights or 0.0 in weights else max(weights)
 
 
 def _quotable_sentences(text: str) -> list[_Sentence]:
