@@ -63,3 +63,29 @@ class QueryError(NewsdeskError):
 
 class NetworkError(NewsdeskError):
     """A service Newsdesk talks to (Discord) cannot be reached."""
+
+
+class FetchError(NewsdeskError):
+    """A page or feed could not be fetched (network, HTTP status, size, robots.txt).
+
+    ``transient`` says whether fetching it again later may succeed (a timeout, a 503, a
+    429) rather than not (a 404, a page too large, robots.txt saying no); ``status`` is the
+    HTTP status that ended it, if any.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, status: int | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.status = status
+
+
+class FetchRefusedError(FetchError):
+    """An address Newsdesk will not fetch: not http(s), or a private or loopback host."""
+
+    exit_code = 2
+
+
+class FeedError(NewsdeskError):
+    """A feed is unknown, already followed, or its document is not RSS or Atom."""
+
+    exit_code = 2

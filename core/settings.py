@@ -89,7 +89,32 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How often the bot checks for a newly built index (0: never)."
     )
     state_dir: Path = Field(
-        Path(".newsdesk"), description="Where the bot keeps small state (command sync)."
+        Path(".newsdesk"),
+        description="Where Newsdesk keeps small state (followed feeds, command sync).",
+    )
+    feed_interval_minutes: float = Field(
+        30.0, ge=0, description="How often `serve` polls the followed feeds (0: never)."
+    )
+    feed_max_items: int = Field(
+        50, ge=1, le=10_000, description="New items fetched per feed per poll, newest first."
+    )
+    feed_recheck_hours: float = Field(
+        48.0, ge=0, description="Articles this young are checked again for changes."
+    )
+    fetch_timeout_seconds: float = Field(
+        15.0, gt=0, le=300, description="Connect and read timeout of one web request."
+    )
+    fetch_max_mb: float = Field(
+        10.0, gt=0, le=1000, description="Larger responses (after decompression) are refused."
+    )
+    fetch_host_interval_seconds: float = Field(
+        1.0, ge=0, le=600, description="At most one request per host per this many seconds."
+    )
+    fetch_allow_loopback: bool = Field(
+        False, description="Allow fetching from 127.0.0.1/::1 (tests, local feeds)."
+    )
+    fetch_contact: str | None = Field(
+        None, description="A URL or e-mail put in the user agent, so sites can reach you."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 

@@ -27,6 +27,7 @@ from index.types import MODES
 if TYPE_CHECKING:
     from index.builder import BuildReport, Progress
     from index.types import Retrieval
+    from ingest.update import UpdateReport
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -207,6 +208,58 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder for /reindex")
     serve.set_defaults(func=cmd_serve)
 
+    feeds = commands.add_parser(
+        "feeds",
+        help="follow, list or stop following news feeds",
+        description="Feeds (RSS or Atom) whose new articles `newsdesk update` fetches into "
+        "the corpus and indexes (`newsdesk serve` does it on a schedule).",
+        epilog=_examples(
+            "newsdesk feeds add https://www.example.com/rss.xml --name example",
+            "newsdesk feeds list",
+            "newsdesk feeds remove example",
+        ),
+    )
+    feeds_commands = feeds.add_subparsers(
+        dest="feeds_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    feeds_add = feeds_commands.add_parser(
+        "add",
+        help="follow a feed (or the feed a page advertises)",
+        epilog=_examples("newsdesk feeds add https://www.example.com/rss.xml --name example"),
+    )
+    feeds_add.add_argument("url", help="the feed's address (http or https)")
+    feeds_add.add_argument("--name", help="a short name (default: the feed's title)")
+    feeds_add.set_defaults(func=cmd_feeds_add)
+    feeds_list = feeds_commands.add_parser("list", help="list the followed feeds")
+    feeds_list.add_argument("--json", action="store_true", help="print one JSON object")
+    feeds_list.set_defaults(func=cmd_feeds_list)
+    feeds_remove = feeds_commands.add_parser(
+        "remove",
+        help="stop following a feed (its articles stay)",
+        epilog=_examples("newsdesk feeds remove example"),
+    )
+    feeds_remove.add_argument("feed", metavar="NAME|URL", help="the feed's name or address")
+    feeds_remove.set_defaults(func=cmd_feeds_remove)
+
+    update = commands.add_parser(
+        "update",
+        help="poll every followed feed once, fetch new articles, index them",
+        description="Poll every followed feed once, write new and changed articles into the "
+        "corpus folder, and update the index with them.",
+        epilog=_examples("newsdesk update", "newsdesk update --json", "newsdesk update --no-index"),
+    )
+    _ingest_options(update)
+    update.set_defaults(func=cmd_update)
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="fetch single article pages into the corpus and index them",
+        epilog=_examples("newsdesk fetch https://www.example.com/news/2026/11/20/story"),
+    )
+    fetch.add_argument("urls", nargs="+", metavar="URL", help="article pages (http or https)")
+    _ingest_options(fetch)
+    fetch.set_defaults(func=cmd_fetch)
+
     evaluate = commands.add_parser(
         "eval",
         help="measure retrieval on questions with answers",
@@ -284,6 +337,15 @@ def _date(text: str) -> date:
 
 def _index_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", type=Path, metavar="DIR", help="index folder to use")
+
+
+def _ingest_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--no-index", action="store_true", help="only write the articles into the corpus"
+    )
+    parser.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder to write")
+    _index_option(parser)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -459,6 +521,105 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             f"Discord answered {exc.status} ({exc.text[:120] or 'no reason'}); try again later"
         ) from None
     return 0
+
+
+def cmd_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.wiring import open_ingestor
+
+    with open_ingestor(settings) as ingestor:
+        feed = ingestor.follow(args.url, args.name)
+    found = "" if feed.url == args.url else f" (the feed {args.url} advertises)"
+    print(f"Following {feed.name!r}: {feed.url}{found}.")
+    print("Run `newsdesk update` to fetch its articles now.")
+    return 0
+
+
+def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from newsdesk.wiring import open_ingestor
+
+    with open_ingestor(settings) as ingestor:
+        state = ingestor.state.read()
+    counts = {f.name: sum(i.feed == f.name for i in state.items.values()) for f in state.feeds}
+    if args.json:
+        feeds = [{**asdict(f), "articles": counts[f.name]} for f in state.feeds]
+        print(json.dumps({"feeds": feeds}, indent=2, ensure_ascii=False))
+        return 0
+    if not state.feeds:
+        print("No feeds are followed; add one with `newsdesk feeds add URL`.")
+    for feed in state.feeds:
+        polled = feed.last_polled or "never polled"
+        print(f"{feed.name}  {feed.url}")
+        line = f"    {counts[feed.name]} article(s); last polled {polled}"
+        if feed.last_error:
+            line += f"; failing ({feed.failures}x): {feed.last_error}"
+        print(line)
+    return 0
+
+
+def cmd_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.wiring import open_ingestor
+
+    with open_ingestor(settings) as ingestor:
+        feed = ingestor.unfollow(args.feed)
+    print(f"Stopped following {feed.name!r} ({feed.url}); its articles stay in the corpus.")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.wiring import open_ingestor
+
+    with open_ingestor(settings) as ingestor:
+        if not ingestor.feeds():
+            print("No feeds are followed; add one with `newsdesk feeds add URL`.")
+            return 0
+        report = ingestor.poll()
+    _index_fetched(report, settings, args)
+    polled = [f for f in report.feeds if f.status != "waiting"]
+    all_failed = bool(polled) and all(f.status == "failed" for f in polled)
+    return 1 if all_failed else 0
+
+
+def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.wiring import open_ingestor
+
+    with open_ingestor(settings) as ingestor:
+        report = ingestor.fetch(args.urls)
+    _index_fetched(report, settings, args)
+    return 1 if any(o.status in ("failed", "skipped") for o in report.articles) else 0
+
+
+def _index_fetched(
+    report: UpdateReport, settings: Settings, args: argparse.Namespace
+) -> BuildReport | None:
+    """Print what was fetched and, if anything changed, update the index with it."""
+    build = None
+    if report.changed and not args.no_index:
+        from index.builder import build_index
+        from newsdesk.wiring import build_options, load_embedder
+
+        embedder = load_embedder(settings)
+        with _progress() as progress:
+            build = build_index(
+                settings.corpus_dir,
+                settings.index_dir,
+                embedder,
+                build_options(settings),
+                progress=progress,
+            )
+    if args.json:
+        payload = {"fetched": report.to_json(), "index": build.to_json() if build else None}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return build
+    for line in report.lines():
+        print(line)
+    print(report.summary())
+    if build is not None:
+        print(build.summary())
+    elif report.changed:
+        print("The index was not updated (--no-index); run `newsdesk index build` to.")
+    return build
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,11 +7,12 @@ setting means the same thing everywhere. Heavy libraries are imported inside the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from index.retriever import Retriever
     from index.store import StoredIndex
     from index.types import Mode
+    from ingest.update import Ingestor
 
 Progress = Callable[[str], Awaitable[None]]
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +129,45 @@ def open_answerer(
     answerer = Answerer(retriever, embedder, policy=answer_policy(settings))
     answerer.mentions.nlp  # noqa: B018 - spaCy is loaded now, not by the first question
     return answerer
+
+
+def user_agent(settings: Settings) -> str:
+    """``Newsdesk/0.1.0 (+contact)``: robots.txt rules for "Newsdesk" apply to it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("newsdesk")
+    except PackageNotFoundError:
+        release = "dev"
+    contact = f"; +{settings.fetch_contact}" if settings.fetch_contact else ""
+    return f"Newsdesk/{release} (news question-answering bot{contact})"
+
+
+@contextlib.contextmanager
+def open_ingestor(settings: Settings) -> Iterator[Ingestor]:
+    """An ``Ingestor`` over the configured corpus and state folders, its fetcher closed on
+    exit."""
+    from ingest.fetcher import Fetcher, FetchPolicy
+    from ingest.netguard import AddressPolicy
+    from ingest.state import StateFile
+    from ingest.update import Ingestor
+
+    policy = FetchPolicy(
+        user_agent=user_agent(settings),
+        connect_timeout=min(settings.fetch_timeout_seconds, 10.0),
+        read_timeout=settings.fetch_timeout_seconds,
+        max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
+        host_interval_seconds=settings.fetch_host_interval_seconds,
+    )
+    addresses = AddressPolicy(allow_loopback=settings.fetch_allow_loopback)
+    with Fetcher(policy, addresses) as fetcher:
+        yield Ingestor(
+            fetcher,
+            StateFile(settings.state_dir),
+            settings.corpus_dir,
+            max_items=settings.feed_max_items,
+            recheck_hours=settings.feed_recheck_hours,
+        )
 
 
 def build_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
