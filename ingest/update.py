@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from core.errors import FeedError, FetchError
@@ -106,6 +106,14 @@ class UpdateReport:
         ]
         out += [o.line() for o in self.articles if o.status != "unchanged"]
         return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UpdateReport:
+        """The report ``to_json`` wrote (the bot reads it from ``newsdesk update --json``)."""
+        feeds = [FeedOutcome(**f) for f in data["feeds"]]
+        articles = [Outcome(**a) for a in data["articles"]]
+        counted = Counter(a.status for a in articles)
+        return cls(feeds, articles, data["counts"]["unchanged"] - counted["unchanged"])
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -249,6 +249,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_examples("newsdesk update", "newsdesk update --json", "newsdesk update --no-index"),
     )
     _ingest_options(update)
+    update.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="leave feeds that are waiting after a failure for later (as `serve` does)",
+    )
     update.set_defaults(func=cmd_update)
 
     fetch = commands.add_parser(
@@ -493,13 +498,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import discord
 
     from bot.discord_app import NewsdeskBot
-    from newsdesk.wiring import build_service
+    from newsdesk.wiring import build_following, build_service
 
     service = build_service(settings)
     service.load()  # model and index load once, before the bot connects
     if service.unavailable_reason:
         print(f"newsdesk: warning: {service.unavailable_reason}", file=sys.stderr)
-    bot = NewsdeskBot(settings, service)
+    bot = NewsdeskBot(settings, service, build_following(settings, service))
     try:
         bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     except discord.LoginFailure:
@@ -571,10 +576,10 @@ def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import open_ingestor
 
     with open_ingestor(settings) as ingestor:
-        if not ingestor.feeds():
+        if not ingestor.feeds() and not args.json:
             print("No feeds are followed; add one with `newsdesk feeds add URL`.")
             return 0
-        report = ingestor.poll()
+        report = ingestor.poll(due_only=args.scheduled)
     _index_fetched(report, settings, args)
     polled = [f for f in report.feeds if f.status != "waiting"]
     all_failed = bool(polled) and all(f.status == "failed" for f in polled)

@@ -21,13 +21,14 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.answer import Answerer, AnswerPolicy
+    from bot.following import Following
     from bot.service import AnswerService
     from index.builder import BuildOptions, BuildReport
     from index.embedding import Embedder
     from index.retriever import Retriever
     from index.store import StoredIndex
     from index.types import Mode
-    from ingest.update import Ingestor
+    from ingest.update import Ingestor, UpdateReport
 
 Progress = Callable[[str], Awaitable[None]]
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,10 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 class ReindexFailedError(NewsdeskError):
     """The rebuild process ended with an error; the previous index is still current."""
+
+
+class UpdateFailedError(NewsdeskError):
+    """The feed update process ended without a report; the corpus is as it was left."""
 
 
 def configure_search_threads() -> None:
@@ -185,6 +190,57 @@ def build_service(settings: Settings, embedder: Embedder | None = None) -> Answe
     )
 
 
+def build_following(settings: Settings, service: AnswerService) -> Following:
+    """The bot's feeds: changes in this process, polls in a child process."""
+    from bot.following import Following
+
+    return Following(lambda: open_ingestor(settings), SubprocessUpdate(settings), service)
+
+
+async def run_newsdesk(
+    settings: Settings, *args: str, on_line: Callable[[str], Awaitable[bool]] | None = None
+) -> tuple[int, bytes, list[str]]:
+    """Run ``newsdesk ARGS`` in a child process with exactly these settings (secrets left
+    out); returns its exit status, standard output, and the stderr lines ``on_line`` did not
+    take. Cancelling kills the child."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")},
+        **settings.to_env(),
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p
+        ),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "newsdesk",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    lines: list[str] = []
+    try:
+        stdout_task = asyncio.create_task(process.stdout.read())
+        async for raw in process.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            if line and not (on_line is not None and await on_line(line)):
+                lines.append(line)
+        out = await stdout_task
+        code = await process.wait()
+    except asyncio.CancelledError:
+        process.kill()
+        await process.wait()
+        raise
+    return code, out, lines
+
+
+def _failure(code: int, lines: list[str]) -> str:
+    reason = lines[-1] if lines else f"exit status {code}"
+    return reason.removeprefix("newsdesk: error: ")
+
+
 class SubprocessRebuild:
     """Runs ``newsdesk index build`` in a child process with these exact settings.
 
@@ -201,42 +257,35 @@ class SubprocessRebuild:
     async def __call__(self, progress: Progress | None = None) -> BuildReport:
         from index.builder import BuildReport
 
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")},
-            **self.settings.to_env(),
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p
-            ),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "newsdesk",
-            "index",
-            "build",
-            "--json",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
+        async def on_line(line: str) -> bool:
+            match = self._PROGRESS.match(line)
+            if match and progress is not None:
+                await progress(f"{match[1]} {match[2]}/{match[3]} {match[4]}")
+            return match is not None
+
+        code, out, lines = await run_newsdesk(
+            self.settings, "index", "build", "--json", on_line=on_line
         )
-        assert process.stdout is not None and process.stderr is not None
-        errors: list[str] = []
-        try:
-            stdout_task = asyncio.create_task(process.stdout.read())
-            async for raw in process.stderr:
-                line = raw.decode("utf-8", "replace").strip()
-                match = self._PROGRESS.match(line)
-                if match and progress is not None:
-                    await progress(f"{match[1]} {match[2]}/{match[3]} {match[4]}")
-                elif line:
-                    errors.append(line)
-            out = await stdout_task
-            code = await process.wait()
-        except asyncio.CancelledError:
-            process.kill()
-            await process.wait()
-            raise
         if code != 0:
-            reason = errors[-1] if errors else f"exit status {code}"
-            raise ReindexFailedError(reason.removeprefix("newsdesk: error: "))
+            raise ReindexFailedError(_failure(code, lines))
         return BuildReport.from_json(json.loads(out))
+
+
+class SubprocessUpdate:
+    """Runs ``newsdesk update --no-index`` in a child process: fetching and extracting pages
+    (lxml, trafilatura) is CPU work that must not take the GIL from the bot's event loop,
+    and a crash there cannot take the bot down. Indexing is the service's rebuild."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self) -> UpdateReport:
+        from ingest.update import UpdateReport
+
+        code, out, lines = await run_newsdesk(
+            self.settings, "update", "--scheduled", "--no-index", "--json"
+        )
+        try:
+            return UpdateReport.from_json(json.loads(out)["fetched"])
+        except (ValueError, KeyError, TypeError):
+            raise UpdateFailedError(_failure(code, lines)) from None

@@ -17,8 +17,10 @@ from discord.ext import commands
 from bot.discord_app.checks import Cooldown
 from bot.discord_app.cogs.admin import AdminCog
 from bot.discord_app.cogs.asking import AskingCog
+from bot.discord_app.cogs.feeds import FeedsCog
 from bot.discord_app.cogs.sources import SourcesCog
 from bot.discord_app.errors import NO_PINGS, on_app_command_error
+from bot.following import Following
 from bot.service import AnswerService
 from core.settings import Settings
 
@@ -26,9 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class NewsdeskBot(commands.Bot):
-    """Newsdesk in Discord: /ask, /sources, /reindex, and questions by mention."""
+    """Newsdesk in Discord: /ask, /sources, /reindex, /follow, /unfollow, /feeds, and
+    questions by mention."""
 
-    def __init__(self, settings: Settings, service: AnswerService) -> None:
+    def __init__(
+        self, settings: Settings, service: AnswerService, following: Following | None = None
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -36,6 +41,8 @@ class NewsdeskBot(commands.Bot):
             allowed_mentions=NO_PINGS,
         )
         self.service = service
+        self.following = following
+        self.feed_interval_minutes = settings.feed_interval_minutes
         self.state_dir = settings.state_dir
         self.guild_id = settings.discord_guild_id
         self.max_question_chars = settings.discord_max_question_chars
@@ -44,8 +51,11 @@ class NewsdeskBot(commands.Bot):
         self.tree.error(on_app_command_error)
 
     def cogs_to_load(self) -> list[commands.Cog]:
-        """One cog per feature."""
-        return [AskingCog(self), SourcesCog(self), AdminCog(self)]
+        """One cog per feature; feeds only when the bot can fetch them."""
+        cogs: list[commands.Cog] = [AskingCog(self), SourcesCog(self), AdminCog(self)]
+        if self.following is not None:
+            cogs.append(FeedsCog(self, self.following, self.feed_interval_minutes))
+        return cogs
 
     async def setup_hook(self) -> None:
         for cog in self.cogs_to_load():

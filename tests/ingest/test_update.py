@@ -279,3 +279,11 @@ def test_a_refused_address_in_a_feed_is_skipped(web: LocalWeb, tmp_path: Path) -
         ingestor.follow(web.route("/feed", Route(rss(items))))
         (outcome,) = ingestor.poll().articles
     assert outcome.status == "skipped" and "link-local" in (outcome.reason or "")
+
+
+def test_a_report_survives_its_json(web: LocalWeb, ingestor: Ingestor) -> None:
+    items = [publish(web, "/a", "Quake hits Kelby", QUAKE), {"title": "x", "link": "/gone"}]
+    ingestor.follow(web.route("/feed", Route(rss(items))))
+    report = ingestor.poll()
+    again = type(report).from_json(report.to_json())
+    assert again == report and again.summary() == report.summary()
