@@ -86,6 +86,8 @@ def measure(
     from index.retriever import Retriever
 
     base = StoredIndex.load(rtqa_index, lexical=False)
+    if len(base.segments) != 1:
+        raise SystemExit("merge the RTQA index's segments first: newsdesk index build --compact")
     text = {aid: a.text for aid, a in base.articles.items()}
 
     def span(ref: ChunkRef) -> str:
@@ -102,7 +104,7 @@ def measure(
 
     # Windows of 2, 3, 4 ... consecutive sentences of an article, every one of a size
     # until the next size would pass TOTAL; that size is sampled to fill up exactly.
-    chunk_vectors = base.vectors.reconstruct_n(0, base.vectors.ntotal)
+    chunk_vectors = base.segments[0].vectors.reconstruct_n(0, len(base.chunks))
     rows: list[ChunkRef] = list(base.chunks) + flat
     needed = total - len(rows)
     rng = np.random.default_rng(7)
@@ -158,12 +160,12 @@ def measure(
     faiss.omp_set_num_threads(1)  # as when serving (newsdesk.wiring)
 
     manifest = replace(base.manifest, faiss={"kind": "hnsw", "hnsw_m": hnsw_m}, counts={})
-    index = StoredIndex(manifest, base.articles, rows, hnsw, lexical, version="million")
-    exact_index = StoredIndex(manifest, base.articles, rows, exact, lexical, version="exact")
+    index = StoredIndex.of(manifest, base.articles, rows, hnsw, lexical, version="million")
+    exact_index = StoredIndex.of(manifest, base.articles, rows, exact, lexical, version="exact")
     out: dict = {
         "rows": len(rows),
         "rows_by_kind": {
-            "chunks (encoded)": base.vectors.ntotal,
+            "chunks (encoded)": len(base.chunks),
             "sentences (encoded)": len(flat),
             "sentence windows (mean of their sentences)": len(chosen),
         },

@@ -172,6 +172,23 @@ def _targets(fig: dict[str, Any]) -> list[Row]:
             )
         )
     rows += _answer_targets(fig)
+    update = fig.get("update")
+    if update:
+        rows.append(
+            (
+                "adding 10 articles to the RTQA index ≤ 5 s",
+                f"{update['seconds']} s ({update['layout']})",
+                update["seconds"] <= 5,
+            )
+        )
+        rows.append(
+            (
+                "adding 10 articles writes ≤ 5% of the index's bytes",
+                f"{100 * update['share_written']:.1f}% ({update['bytes_written'] / 1e6:.1f} of "
+                f"{update['index_bytes'] / 1e6:.1f} MB)",
+                update["share_written"] <= 0.05,
+            )
+        )
     swap = fig.get("swap")
     if swap:
         worst = swap["worst_loop_stall_ms"]
@@ -289,6 +306,19 @@ def _builds(fig: dict[str, Any]) -> list[str]:
             f"{b['summary']} |"
         )
     return lines
+
+
+def _update(fig: dict[str, Any]) -> list[str]:
+    update = fig.get("update")
+    if not update:
+        return []
+    return [
+        f"Ten new articles written into a copy of the RTQA corpus as `newsdesk update` writes "
+        f"them, then `newsdesk index build` on a copy of the RTQA index ({update['layout']}): "
+        f"{update['seconds']} s, peak RSS {update['peak_rss_mb']} MB, "
+        f"{update['bytes_written'] / 1e6:.1f} MB written of an index of "
+        f"{update['index_bytes'] / 1e6:.1f} MB. Build summary: {update['summary']}",
+    ]
 
 
 def _million(fig: dict[str, Any]) -> list[str]:
@@ -508,6 +538,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
     ("The seed articles in a mixed index", _mixed),
     ("Warm query latency", _latency),
     ("Builds", _builds),
+    ("Updates from feeds", _update),
     ("Hot swap", _swap),
     ("A million rows", _million),
     ("Who said it", _attribution),

@@ -428,6 +428,64 @@ def section_swap() -> dict:
     }
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def section_update() -> dict:
+    """Adding 10 new articles (Markdown files, as `newsdesk update` writes them) to a copy of
+    the RTQA index: wall time of the index update and the bytes it writes, against the
+    index's size. Issue 13's targets: <= 5 s and <= 5% of the index's bytes."""
+    from ingest.pages import WebArticle
+    from ingest.writer import article_path, render, write_article
+
+    base_index = WORK / "rtqa-index"
+    if not (base_index / "CURRENT").exists():
+        raise SystemExit("run the build section first (it makes bench/out/rtqa-index)")
+    work = WORK / "update"
+    shutil.rmtree(work, ignore_errors=True)
+    corpus, index = work / "corpus", work / "index"
+    corpus.mkdir(parents=True)
+    shutil.copy(rtqa_corpus() / "corpus.jsonl.gz", corpus / "corpus.jsonl.gz")
+    current = (base_index / "CURRENT").read_text().split()[0]
+    index.mkdir()
+    shutil.copytree(base_index / current, index / current)
+    shutil.copy(base_index / "CURRENT", index / "CURRENT")
+    before = _folder_bytes(index / current)
+    with gzip.open(RTQA / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for _, line in zip(range(10), lines, strict=False)]
+    for n, record in enumerate(records):
+        url = f"https://bench.example/update/{n}"
+        article = WebArticle(
+            url=url,
+            fetched_url=url,
+            title=f"Update {n}: {record.get('title') or ''}"[:200],
+            text=f"A new report, number {n}, follows. " + record["text"],
+            source="Bench Daily",
+            author=None,
+            published="2021-12-31",
+            fetched_at="2026-11-24T00:00:00+00:00",
+        )
+        write_article(corpus, article_path(url), render(article))
+    seconds, rss, stdout = measured_rss_of(
+        [*NEWSDESK, "index", "build", "--corpus", str(corpus), "--index", str(index)]
+    )
+    version = (index / "CURRENT").read_text().split()[0]
+    written = _folder_bytes(index / version)
+    result = {
+        "articles_added": len(records),
+        "seconds": round(seconds, 2),
+        "index_bytes": before,
+        "bytes_written": written,
+        "share_written": round(written / before, 3),
+        "peak_rss_mb": rss,
+        "summary": stdout.strip(),
+        "layout": "one version of whole files per build",
+    }
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
 SECTIONS: dict[str, Callable[[], dict]] = {
     "encode": section_encode,
     "build": section_build,
@@ -442,6 +500,7 @@ SECTIONS: dict[str, Callable[[], dict]] = {
     "names": section_names,
     "swap": section_swap,
     "mixed": section_mixed,
+    "update": section_update,
 }
 
 
@@ -478,6 +537,7 @@ DATA = {
     "names": [RTQA / "corpus.jsonl.gz", DEV, QUESTION_LABELS],
     "swap": [RTQA / "corpus.jsonl.gz"],
     "mixed": [RTQA / "corpus.jsonl.gz", *sorted((ROOT / "corpus").iterdir()), SEED_QUESTIONS],
+    "update": [RTQA / "corpus.jsonl.gz"],
 }
 
 

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(32, ge=4, le=128, description="HNSW graph degree.")
     hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW search breadth.")
+    index_max_segments: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Updates append index segments up to this many, then merge them into one.",
+    )
     embed_batch_size: int = Field(16, ge=1, le=1024, description="Chunks per encode batch.")
     max_query_chars: int = Field(1000, ge=10, description="Longer questions are cut to this.")
     max_article_chars: int = Field(

@@ -2,8 +2,14 @@
 
 Articles whose text is unchanged keep their chunks, vectors and statements (who said what,
 ``index/attribution.py``) from the current index; only new or changed articles are
-embedded and attributed, and removed ones are dropped. An unchanged
-corpus writes nothing. The new version is switched in atomically by ``StoredIndex.save``.
+embedded and attributed, and removed ones are dropped. An unchanged corpus writes nothing.
+
+What is written follows what changed: new and changed articles become a new segment of
+the index, and the older segments' copies of changed or removed articles are marked
+deleted; the older segments' files are linked, not rewritten (``index/store.py``). When
+the index would hold more than ``max_segments`` segments, when settings changed, or on
+``compact``, every live row is written into one new base segment instead (no article is
+re-embedded for that). The new version is switched in atomically by ``StoredIndex.save``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +35,16 @@ from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.lexical import fingerprint as lexical_fingerprint
 from index.rules import attribution_rules, chunk_rules
-from index.store import ChunkRef, FaissSpec, Manifest, StoredIndex, build_lock, new_faiss_index
+from index.store import (
+    ChunkRef,
+    FaissSpec,
+    Manifest,
+    Segment,
+    StoredIndex,
+    build_lock,
+    new_faiss_index,
+    new_segment_name,
+)
 from index.types import Article, Statement
 
 if TYPE_CHECKING:
@@ -54,6 +69,9 @@ class BuildReport:
     version: str = ""
     written: bool = False
     note: str = ""  # why the previous index could not be reused, if it could not
+    segments: int = 0  # in the version now current
+    appended: int = 0  # articles written as a new segment (0: none, or a whole rewrite)
+    compacted: bool = False  # several segments were merged into one
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -68,6 +86,9 @@ class BuildReport:
             "version": self.version,
             "written": self.written,
             "note": self.note,
+            "segments": self.segments,
+            "appended": self.appended,
+            "compacted": self.compacted,
         }
 
     @classmethod
@@ -79,6 +100,12 @@ class BuildReport:
 
     def summary(self) -> str:
         action = f"wrote {self.version}" if self.written else "index unchanged"
+        if self.written and self.appended:
+            action += f": a segment of {self.appended} articles appended"
+        elif self.compacted:
+            action += ": segments merged into one"
+        if self.segments > 1:
+            action += f"; {self.segments} segments"
         return (
             f"{self.articles} articles, {self.chunks} chunks, {self.embedded} embedded, "
             f"{self.reused} reused, {self.removed} removed, {len(self.skipped)} skipped, "
@@ -95,6 +122,9 @@ class BuildOptions:
     encode_batch: int = 256
     # Processes that attribute articles (spaCy parses one sentence stream per process).
     attribution_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    # Updates append segments up to this many; one more merges them all into one.
+    max_segments: int = 10
+    compact: bool = False  # merge every segment into one now
 
 
 def chunking_spec(options: BuildOptions, embedder: Embedder) -> dict[str, object]:
@@ -202,23 +232,26 @@ def build_index(
             articles={a.id: a.content_hash for a in articles.values()},
         )
         statements = {aid: statements[aid] for aid in articles}
-        if previous and _same(previous, manifest, articles, refs_all, statements):
+        if (
+            previous
+            and _same(previous, manifest, articles, statements)
+            and not (options.compact and len(previous.segments) > 1)
+        ):
             report.version = previous.version
+            report.segments = len(previous.segments)
         else:
-            index = new_faiss_index(embedder.dimension, options.faiss)
-            if refs_all:
-                index.add(np.vstack([v for _, _, v in rows]).astype(np.float32, copy=False))
-            texts = [articles[r.article_id].text[r.start : r.end] for r in refs_all]
-            stored = StoredIndex(
-                manifest,
-                articles,
-                refs_all,
-                index,
-                LexicalIndex.build(texts),
-                statements=statements,
-            )
+            segments = None
+            if previous and reuse and _settings_equal(previous.manifest, manifest):
+                segments = _appended(previous, rows, articles, statements, embedder, options)
+            if segments is None:
+                report.compacted = previous is not None and len(previous.segments) > 1
+                segments = [_segment("", rows, statements, embedder, options)]
+            elif segments and segments[-1].folder is None:
+                report.appended = len(segments[-1].articles)
+            stored = StoredIndex(manifest, segments)
             report.version = stored.save(index_dir)
             report.written = True
+            report.segments = len(segments)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -246,25 +279,85 @@ def _previous(
     return previous, True, ""
 
 
+def _settings_equal(old: Manifest, new: Manifest) -> bool:
+    """Whether rows of ``old`` can sit beside rows made now (same model, chunks, BM25, rules)."""
+    return (
+        old.model == new.model
+        and old.dimension == new.dimension
+        and old.encoder == new.encoder
+        and old.chunking == new.chunking
+        and old.faiss == new.faiss
+        and old.lexical == new.lexical
+        and old.attribution == new.attribution
+    )
+
+
 def _same(
     previous: StoredIndex,
     manifest: Manifest,
     articles: dict[str, Article],
-    refs: list[ChunkRef],
     statements: dict[str, tuple[Statement, ...]],
 ) -> bool:
-    old = previous.manifest
     return (
-        old.model == manifest.model
-        and old.encoder == manifest.encoder
-        and old.chunking == manifest.chunking
-        and old.faiss == manifest.faiss
-        and old.lexical == manifest.lexical
-        and old.attribution == manifest.attribution
+        _settings_equal(previous.manifest, manifest)
         and previous.articles == articles
-        and previous.chunks == refs
         and previous.statements == statements
     )
+
+
+Row = tuple[Article, list[ChunkRef], np.ndarray]
+
+
+def _segment(
+    name: str,
+    rows: list[Row],
+    statements: dict[str, tuple[Statement, ...]],
+    embedder: Embedder,
+    options: BuildOptions,
+) -> Segment:
+    """A new segment of ``rows`` (already in date order): vectors, BM25, statements."""
+    refs = [ref for _, refs, _ in rows for ref in refs]
+    articles = {article.id: article for article, _, _ in rows}
+    index = new_faiss_index(embedder.dimension, options.faiss)
+    if refs:
+        index.add(np.vstack([v for _, _, v in rows]).astype(np.float32, copy=False))
+    texts = [articles[r.article_id].text[r.start : r.end] for r in refs]
+    return Segment(
+        name,
+        articles,
+        refs,
+        index,
+        LexicalIndex.build(texts),
+        {aid: statements[aid] for aid in articles},
+    )
+
+
+def _appended(
+    previous: StoredIndex,
+    rows: list[Row],
+    articles: dict[str, Article],
+    statements: dict[str, tuple[Statement, ...]],
+    embedder: Embedder,
+    options: BuildOptions,
+) -> list[Segment] | None:
+    """The previous segments (copies of changed and removed articles marked deleted; a
+    segment with nothing live left is dropped) plus one new segment of the new and changed
+    articles; None when that would exceed ``max_segments`` or ``compact`` is asked."""
+    if options.compact:
+        return None
+    changed = {aid for aid, article in articles.items() if previous.articles.get(aid) != article}
+    gone = changed | (set(previous.articles) - set(articles))
+    kept: list[Segment] = []
+    for segment in previous.segments:
+        deleted = segment.deleted | (gone & set(segment.articles))
+        if len(deleted) < len(segment.articles):
+            kept.append(replace(segment, deleted=frozenset(deleted)))
+    if changed:
+        if len(kept) + 1 > options.max_segments:
+            return None
+        fresh = [row for row in rows if row[0].id in changed]
+        kept.append(_segment(new_segment_name(), fresh, statements, embedder, options))
+    return kept
 
 
 def _statements(

@@ -42,9 +42,12 @@ class FaissSearcher:
         *,
         ef_search: int | None = None,
         exact_window_rows: int = EXACT_WINDOW_ROWS,
+        excluded: np.ndarray | None = None,
     ) -> None:
+        """``excluded``: a mask of rows never to return (deleted articles' rows)."""
         self.vectors = vectors
         self.size = int(vectors.ntotal)
+        self._excluded = excluded if excluded is not None and excluded.any() else None
         self._hnsw = hasattr(vectors, "hnsw")
         self._ef_search = ef_search
         # The vectors as one array (an HNSW index keeps them in a flat storage), where date
@@ -55,23 +58,31 @@ class FaissSearcher:
     def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         found: dict[int, float] = {}
+        excluded = self._excluded
         for lo, hi in ranges:
             want = min(k, hi - lo)
             if want <= 0:
                 continue
-            if self._stored is not None and self._exact(lo, hi):
+            if self._stored is not None and (self._exact(lo, hi) or excluded is not None):
                 # A date window is a slice of rows: score just those (a filtered FAISS
                 # search would still visit every vector, or miss some in a graph).
                 window = self._stored[lo:hi] @ query[0]
+                if excluded is not None:
+                    window[excluded[lo:hi]] = -np.inf
                 top = np.argpartition(-window, want - 1)[:want]
                 scores, rows = window[top][None, :], (top + lo)[None, :]
             else:
+                # Deleted rows are asked for too, then dropped (a graph index).
+                extra = int(excluded[lo:hi].sum()) if excluded is not None else 0
                 selector, params = self._params(lo, hi)
-                scores, rows = self.vectors.search(query, want, params=params)
+                scores, rows = self.vectors.search(query, min(want + extra, hi - lo), params=params)
                 del selector  # kept alive until here: params.sel does not own it
-            found.update(
-                (int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0
-            )
+            kept = [
+                (int(r), float(s))
+                for r, s in zip(rows[0], scores[0], strict=True)
+                if r >= 0 and np.isfinite(s) and (excluded is None or not excluded[r])
+            ]
+            found.update(sorted(kept, key=lambda rs: -rs[1])[:want])
         return found
 
     def _exact(self, lo: int, hi: int) -> bool:
@@ -115,3 +126,27 @@ def _flat_view(vectors: Any) -> np.ndarray | None:
         return None
     data = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d)
     return np.asarray(data).reshape(vectors.ntotal, vectors.d)
+
+
+class SegmentedDense:
+    """Dense search over an index of several segments: each range goes to the segment that
+    holds it (row numbers offset by the segment's first row); scores are comparable across
+    segments (one model, normalised vectors)."""
+
+    def __init__(self, searchers: Sequence[DenseSearcher], bounds: Sequence[RowRange]) -> None:
+        self.searchers = list(searchers)
+        self.bounds = list(bounds)
+
+    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for (first, last), searcher in zip(self.bounds, self.searchers, strict=True):
+            local = [
+                (max(lo, first) - first, min(hi, last) - first)
+                for lo, hi in ranges
+                if lo < last and hi > first
+            ]
+            if local:
+                found.update(
+                    (row + first, s) for row, s in searcher.search(vector, k, local).items()
+                )
+        return found

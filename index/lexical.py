@@ -26,6 +26,9 @@ FILES = (
     "vocab.index.json",
     "params.index.json",
 )
+# Each row's length in terms, which bm25s does not keep: with it, a segment's scores can be
+# given the average length of the whole index (``SegmentedLexical``).
+LENGTHS = "doclen.index.npy"
 SETTINGS = {"k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english"}
 
 _local = threading.local()
@@ -58,40 +61,57 @@ def fingerprint() -> str:
     """Names the BM25 settings and library: an index built with others must be rebuilt."""
     import bm25s
 
-    described = json.dumps({**SETTINGS, "bm25s": bm25s.__version__}, sort_keys=True)
+    described = json.dumps(
+        {**SETTINGS, "bm25s": bm25s.__version__, "lengths": LENGTHS}, sort_keys=True
+    )
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
 class LexicalIndex:
     """A BM25 index whose document ``i`` is row ``i`` of the vector index."""
 
-    def __init__(self, model: Any, size: int) -> None:
+    def __init__(self, model: Any, size: int, lengths: np.ndarray | None = None) -> None:
+        """``lengths``: each row's length in terms (None for an index stored without them,
+        whose scores then keep their own average length)."""
         self._model = model
         self.size = size
+        self.lengths = lengths
+        self.average_length = float(lengths.mean()) if lengths is not None and size else None
         self._vocab: dict[str, int] = model.vocab_dict
         self._idf_lock = threading.Lock()
         self._idf: np.ndarray | None = None
+        self._scores = model.scores
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
         import bm25s
 
         model = bm25s.BM25(k1=SETTINGS["k1"], b=SETTINGS["b"])
-        model.index(tokenize(texts) if texts else [[]], show_progress=False)
-        return cls(model, len(texts))
+        tokens = tokenize(texts) if texts else [[]]
+        model.index(tokens, show_progress=False)
+        lengths = np.array([len(t) for t in tokens] if texts else [], dtype=np.int32)
+        return cls(model, len(texts), lengths)
 
     def save(self, folder: Path) -> None:
         folder.mkdir()
         self._model.save(str(folder), show_progress=False)
         for leftover in {p.name for p in folder.iterdir()} - set(FILES):
             (folder / leftover).unlink()
+        if self.lengths is not None:
+            np.save(folder / LENGTHS, self.lengths, allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> LexicalIndex:
+    def load(cls, folder: Path, size: int, *, lengths: bool = False) -> LexicalIndex:
+        """Load the bm25s files, and the row lengths when ``lengths`` (they were saved)."""
         import bm25s
 
         model = bm25s.BM25.load(str(folder), load_corpus=False, show_progress=False)
-        return cls(model, size)
+        row_lengths = None
+        if lengths:
+            row_lengths = np.load(folder / LENGTHS, allow_pickle=False)
+            if row_lengths.shape != (size,):
+                raise ValueError(f"{LENGTHS} holds {row_lengths.shape} lengths for {size} rows")
+        return cls(model, size, row_lengths)
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         """Inverse document frequency of each term (BM25's formula); 0 for unknown terms."""
@@ -102,27 +122,150 @@ class LexicalIndex:
             out[term] = float(idf[column]) if column is not None and column < len(idf) else 0.0
         return out
 
+    def _rescored(
+        self, terms: Sequence[str], weights: dict[str, float] | None, average_length: float | None
+    ) -> np.ndarray:
+        """Scores with another idf per term and/or average row length (see ``search``).
+
+        bm25s stores, per (row, term), idf * tf / (tf + K) with K = k1 (1 - b + b dl /
+        avgdl): dividing by this index's idf gives v = tf / (tf + K), so tf = v K / (1 - v),
+        from which the score under other statistics follows (exact up to float32)."""
+        own_idf = self._idf_values()
+        data = np.asarray(self._scores["data"])
+        indices = np.asarray(self._scores["indices"])
+        indptr = np.asarray(self._scores["indptr"])
+        k1, b = SETTINGS["k1"], SETTINGS["b"]
+        relength = (
+            average_length is not None
+            and self.lengths is not None
+            and self.average_length is not None
+            and abs(average_length - self.average_length) > 1e-9
+        )
+        scores = np.zeros(self.size, dtype=np.float64)
+        for term in terms:
+            column = self._vocab[term]
+            if column >= len(own_idf) or own_idf[column] <= 0:
+                continue
+            lo, hi = int(indptr[column]), int(indptr[column + 1])
+            rows = indices[lo:hi]
+            part = data[lo:hi].astype(np.float64) / own_idf[column]
+            if relength:
+                dl = self.lengths[rows]  # type: ignore[index]
+                k_own = k1 * (1 - b + b * dl / self.average_length)
+                k_new = k1 * (1 - b + b * dl / average_length)
+                tf = part * k_own / np.maximum(1 - part, 1e-12)
+                part = tf / (tf + k_new)
+            weight = own_idf[column] if weights is None else weights.get(term, 0.0)
+            scores[rows] += part * weight
+        return scores.astype(np.float32)
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many rows hold each term."""
+        df = self._doc_freq()
+        out: dict[str, int] = {}
+        for term in terms:
+            column = self._vocab.get(term)
+            out[term] = int(df[column]) if column is not None and column < len(df) else 0
+        return out
+
+    def _doc_freq(self) -> np.ndarray:
+        return np.diff(np.asarray(self._model.scores["indptr"]))
+
     def _idf_values(self) -> np.ndarray:
         with self._idf_lock:
             if self._idf is None:
-                df = np.diff(np.asarray(self._model.scores["indptr"]))
-                n = max(self.size, 1)
-                self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
+                self._idf = idf(self._doc_freq(), self.size)
             return self._idf
 
     def search(
-        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
+        self,
+        terms: Sequence[str],
+        k: int,
+        ranges: Sequence[RowRange] | None = None,
+        *,
+        excluded: np.ndarray | None = None,
+        weights: dict[str, float] | None = None,
+        average_length: float | None = None,
     ) -> dict[int, float]:
         """BM25 scores of the best ``k`` rows within each row range (the whole index by
-        default), scored once for all ranges; rows scoring 0 are left out."""
+        default), scored once for all ranges; rows scoring 0 are left out, and so are the
+        ``excluded`` rows. ``weights`` (idf per term) and ``average_length`` replace this
+        index's own statistics: a segment scored as a part of the whole index."""
         known = [t for t in terms if t in self._vocab]
         if not known or self.size == 0:
             return {}
-        scores = self._model.get_scores(known)
+        if weights is None and average_length is None:
+            scores = self._model.get_scores(known)
+        else:
+            scores = self._rescored(known, weights, average_length)
+        if excluded is not None:
+            scores = np.where(excluded, 0, scores)
         tops = [_top(scores[lo:hi], k) + lo for lo, hi in (ranges or [(0, self.size)])]
         top = np.unique(np.concatenate(tops))
         top = top[scores[top] > 0]
         return dict(zip(top.tolist(), scores[top].astype(float).tolist(), strict=True))
+
+
+def idf(doc_freq: np.ndarray, rows: int) -> np.ndarray:
+    """BM25's inverse document frequency ("lucene" variant, as bm25s scores with)."""
+    n = max(rows, 1)
+    return np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class SegmentedLexical:
+    """BM25 over an index of several segments, scored as one index: every segment's scores
+    use the idf of the whole index (its own document frequencies summed), so a term rare in
+    a small new segment is not worth more there than in the archive. Each range goes to the
+    segment that holds it; deleted rows are never returned."""
+
+    def __init__(
+        self,
+        lexicals: Sequence[LexicalIndex],
+        bounds: Sequence[RowRange],
+        excluded: Sequence[np.ndarray | None],
+    ) -> None:
+        self.lexicals = list(lexicals)
+        self.bounds = list(bounds)
+        self.excluded = list(excluded)
+        self.size = sum(lexical.size for lexical in self.lexicals)
+        # The whole index's average row length, when every segment kept its row lengths.
+        known = all(lexical.lengths is not None for lexical in self.lexicals)
+        total = sum(int(lexical.lengths.sum()) for lexical in self.lexicals if known)  # type: ignore[union-attr]
+        self.average_length = total / self.size if known and self.size else None
+
+    def weights(self, terms: Sequence[str]) -> dict[str, float]:
+        df = dict.fromkeys(terms, 0)
+        for lexical in self.lexicals:
+            for term, count in lexical.doc_freqs(terms).items():
+                df[term] += count
+        return {
+            term: float(idf(np.array(count), self.size)) if count else 0.0
+            for term, count in df.items()
+        }
+
+    def search(
+        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
+    ) -> dict[int, float]:
+        weights = self.weights(terms)
+        found: dict[int, float] = {}
+        parts = zip(self.bounds, self.lexicals, self.excluded, strict=True)
+        for (first, last), lexical, excluded in parts:
+            local = [
+                (max(lo, first) - first, min(hi, last) - first)
+                for lo, hi in (ranges or [(0, self.size)])
+                if lo < last and hi > first
+            ]
+            if local:
+                scored = lexical.search(
+                    terms,
+                    k,
+                    local,
+                    excluded=excluded,
+                    weights=weights,
+                    average_length=self.average_length,
+                )
+                found.update((row + first, score) for row, score in scored.items())
+        return found
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

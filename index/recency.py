@@ -1,7 +1,8 @@
 """Time ranking: which rows a question may see, and how much its dates favour each row.
 
-Rows are stored in publication-date order (undated first), so "published on or before now"
-and "inside the question's window" are row ranges. The preference is soft: a row inside the
+Rows are stored in publication-date order (undated first) within each index segment, so
+"published on or before now" and "inside the question's window" are one row range per
+segment. The preference is soft: a row inside the
 window scores ``1 + time_boost`` times more, fading with the distance in days outside it. An
 undated row is scored as if it were inside the window: its date is unknown, not old, and
 without the boost every dated article of the last days would outrank it (in an index of
@@ -34,27 +35,44 @@ class TimePolicy:
 class TimeRanker:
     """Date windows and time factors over one index version's rows."""
 
-    def __init__(self, row_days: np.ndarray, policy: TimePolicy | None = None) -> None:
-        """``row_days``: each row's publication day ordinal, -1 when undated, non-decreasing."""
+    def __init__(
+        self,
+        row_days: np.ndarray,
+        policy: TimePolicy | None = None,
+        *,
+        segments: list[RowRange] | None = None,
+    ) -> None:
+        """``row_days``: each row's publication day ordinal, -1 when undated, non-decreasing
+        within each of ``segments`` (row ranges; default: all rows are one segment)."""
         self.row_days = row_days
         self.policy = policy or TimePolicy()
+        self.segments = segments if segments is not None else [(0, len(row_days))]
 
     def window(self, question: str, as_of: date) -> TimeWindow:
         return question_window(question, as_of, recent_days=self.policy.recent_days)
 
-    def ranges(self, window: TimeWindow, as_of: date) -> list[RowRange]:
-        """Rows published by ``as_of`` and, when it is narrower, the window's rows; [] when
-        no row is old enough."""
-        known = int(np.searchsorted(self.row_days, as_of.toordinal(), side="right"))
-        if known == 0:
-            return []
-        ranges = [(0, known)]
+    def selections(self, window: TimeWindow, as_of: date) -> list[list[RowRange]]:
+        """Rows published by ``as_of`` and, when it is narrower, the window's rows, each as
+        one row range per segment that has such rows; [] when no row is old enough."""
         end = min(window.end, as_of)
-        lo = int(np.searchsorted(self.row_days, window.start.toordinal(), side="left"))
-        hi = max(lo, int(np.searchsorted(self.row_days, end.toordinal(), side="right")))
-        if lo < hi and (lo, hi) != (0, known):
-            ranges.append((lo, hi))
-        return ranges
+        known: list[RowRange] = []
+        inside: list[RowRange] = []
+        for first, last in self.segments:
+            days = self.row_days[first:last]
+            upto = first + int(np.searchsorted(days, as_of.toordinal(), side="right"))
+            if upto > first:
+                known.append((first, upto))
+            lo = first + int(np.searchsorted(days, window.start.toordinal(), side="left"))
+            hi = max(lo, first + int(np.searchsorted(days, end.toordinal(), side="right")))
+            if lo < hi:
+                inside.append((lo, hi))
+        if not known:
+            return []
+        return [known, inside] if inside and inside != known else [known]
+
+    def ranges(self, window: TimeWindow, as_of: date) -> list[RowRange]:
+        """Every range of ``selections``, in one list."""
+        return [r for selection in self.selections(window, as_of) for r in selection]
 
     def factor(self, row: int, window: TimeWindow) -> float:
         day = int(self.row_days[row])

@@ -18,9 +18,9 @@ from typing import Protocol
 import numpy as np
 
 from core.errors import QueryError
-from index.dense import DenseSearcher, FaissSearcher
+from index.dense import DenseSearcher, FaissSearcher, SegmentedDense
 from index.fusion import reciprocal_rank_fusion
-from index.lexical import tokenize
+from index.lexical import SegmentedLexical, tokenize
 from index.ranking import EvidencePolicy, rank_rows
 from index.recency import TimePolicy, TimeRanker
 from index.store import StoredIndex, check_compatible
@@ -87,16 +87,13 @@ class Retriever:
         today: Callable[[], date] = date.today,
     ) -> None:
         check_compatible(index.manifest, encoder.name, encoder.dimension)
-        lexical = lexical or index.lexical
-        if lexical is None:
-            raise ValueError("the index was loaded without its BM25 part")
         self.index = index
         self.encoder = encoder
         self.mode = _check_mode(mode)
         self.max_query_chars = max_query_chars
-        self.dense = dense or FaissSearcher(index.vectors, ef_search=ef_search)
-        self.lexical = lexical
-        self.time = TimeRanker(index.row_days())
+        self.dense = dense or _dense(index, ef_search)
+        self.lexical = lexical or _lexical(index)
+        self.time = TimeRanker(index.row_days(), segments=index.bounds)
         self.policy = policy or RankingPolicy()
         self._today = today
 
@@ -123,20 +120,27 @@ class Retriever:
         terms = tuple(tokenize([text])[0])
         vector = self.encoder.encode([text])[0] if mode != "bm25" else None
         question = Question(text, as_of, window, vector, terms, self.lexical.weights(terms))
-        ranges = self.time.ranges(window, as_of)
-        if not ranges:
+        selections = self.time.selections(window, as_of)
+        if not selections:
             return Retrieval(question, [], searchable_rows=0)
+        ranges = [r for selection in selections for r in selection]
+        candidates = self.policy.candidates
         rankings = []
         if vector is not None:
-            rankings.append(self._dense(vector, ranges))
+            rankings.append(self._dense(vector, ranges, selections))
         if mode != "dense":
-            rankings.append(self.lexical.search(terms, self.policy.candidates, ranges))
+            found = self.lexical.search(terms, candidates, ranges)
+            rankings.append(_best_per_selection(found, selections, candidates))
         fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k)
         final = {row: s * self.time.factor(row, window) for row, s in fused.items()}
-        return Retrieval(question, self._passages(final, k), searchable_rows=ranges[0][1])
+        searchable = sum(hi - lo for lo, hi in selections[0])
+        return Retrieval(question, self._passages(final, k), searchable_rows=searchable)
 
-    def _dense(self, vector: np.ndarray, ranges: list[RowRange]) -> dict[int, float]:
+    def _dense(
+        self, vector: np.ndarray, ranges: list[RowRange], selections: list[list[RowRange]]
+    ) -> dict[int, float]:
         found = self.dense.search(vector, self.policy.candidates, ranges)
+        found = _best_per_selection(found, selections, self.policy.candidates)
         if not found:
             return found
         # Far less similar than the best is not a match, however recent.
@@ -163,6 +167,39 @@ class Retriever:
                 )
             )
         return passages
+
+
+def _dense(index: StoredIndex, ef_search: int | None) -> DenseSearcher:
+    searchers = [
+        FaissSearcher(segment.vectors, ef_search=ef_search, excluded=segment.excluded())
+        for segment in index.segments
+    ]
+    return searchers[0] if len(searchers) == 1 else SegmentedDense(searchers, index.bounds)
+
+
+def _lexical(index: StoredIndex) -> LexicalSearcher:
+    lexicals = [segment.lexical for segment in index.segments]
+    if any(lexical is None for lexical in lexicals):
+        raise ValueError("the index was loaded without its BM25 part")
+    if len(index.segments) == 1 and not index.segments[0].deleted:
+        return lexicals[0]  # type: ignore[return-value]
+    excluded = [segment.excluded() for segment in index.segments]
+    return SegmentedLexical(lexicals, index.bounds, excluded)  # type: ignore[arg-type]
+
+
+def _best_per_selection(
+    found: dict[int, float], selections: list[list[RowRange]], k: int
+) -> dict[int, float]:
+    """The best ``k`` rows of each selection: what one search per selection would find
+    in a compacted index (each segment returned its own best ``k``)."""
+    if all(len(selection) == 1 for selection in selections):
+        return found  # one range each: the searchers already kept k of it
+    kept: set[int] = set()
+    for selection in selections:
+        inside = [row for row in found if any(lo <= row < hi for lo, hi in selection)]
+        inside.sort(key=lambda row: -found[row])
+        kept.update(inside[:k])
+    return {row: found[row] for row in kept}
 
 
 def _check_mode(mode: str) -> Mode:

@@ -2,19 +2,28 @@
 
 Layout of an index folder ``ROOT``::
 
-    ROOT/CURRENT              "<version>\\n<sha256 of its manifest>\\n"
-    ROOT/<version>/manifest.json   format, model, dimension, chunking, hashes of every file
-    ROOT/<version>/articles.jsonl  one article a line, text included
-    ROOT/<version>/chunks.jsonl    row i of the FAISS index: article id and character span
+    ROOT/CURRENT              "<version>\n<sha256 of its manifest>\n"
+    ROOT/<version>/manifest.json   format, model, dimension, chunking, segments, hashes of
+                                   every file
+    ROOT/<version>/articles.jsonl  the base segment: one article a line, text included
+    ROOT/<version>/chunks.jsonl    row i of its FAISS index: article id and character span
     ROOT/<version>/vectors.faiss   normalised embeddings, inner product
     ROOT/<version>/bm25/*          BM25 over the same rows (bm25s: .npy and .json files)
     ROOT/<version>/statements.jsonl  per article, its attributed sentences (speaker, stance)
+    ROOT/<version>/segments/<name>/...  segments appended by updates, the same five parts
     ROOT/.lock                     held by the one build allowed at a time
 
-Rows are ordered by the article's publication date (undated first), so a date window is
-a contiguous range of rows. A build writes a complete version into ``ROOT/.tmp-*``, renames
-it into place and only then replaces ``CURRENT`` (``os.replace``): a reader sees the old
-or the new index, never a mix.
+An index version is a list of immutable segments (as in Lucene): a full build writes one,
+an update appends one holding only the new and changed articles and lists, in the new
+manifest, the articles of older segments it replaces or the corpus dropped (their rows are
+never returned). A segment's files are written once; later versions hard-link them (a copy
+where the file system cannot link), so an update writes its new segment and a manifest,
+not the archive. Compaction merges every segment into a new base segment.
+
+Within a segment, rows are ordered by the article's publication date (undated first), so a
+date window is one contiguous range of rows per segment. A build writes a complete version
+into ``ROOT/.tmp-*``, renames it into place and only then replaces ``CURRENT``
+(``os.replace``): a reader sees the old or the new index, never a mix.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -45,10 +55,11 @@ from core.errors import (
     IndexWriteError,
 )
 from index.lexical import FILES as BM25_FILES
-from index.lexical import LexicalIndex
+from index.lexical import LENGTHS, LexicalIndex
 from index.types import Article, Statement
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments; a version-1 index is read as one base segment
+_READABLE_FORMATS = (1, FORMAT_VERSION)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 ARTICLES = "articles.jsonl"
@@ -56,6 +67,7 @@ CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.faiss"
 BM25 = "bm25"
 STATEMENTS = "statements.jsonl"
+SEGMENTS = "segments"
 _TMP_PREFIX = ".tmp-"
 _REBUILD = "rebuild it with `newsdesk index build`"
 
@@ -92,6 +104,9 @@ class Manifest:
     attribution: str = ""  # fingerprint of the attribution rules and model ("" before them)
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # In row order: {"name", "articles", "chunks", "deleted": [article ids]}; "" is the base
+    # segment (files at the version's root). Empty in a version-1 manifest: one base segment.
+    segments: list[dict[str, Any]] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
     created_at: str = ""
 
@@ -103,59 +118,177 @@ class Manifest:
         data = json.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("manifest is not an object")
-        if data.get("format_version") != FORMAT_VERSION:
+        if data.get("format_version") not in _READABLE_FORMATS:
             raise IndexMismatchError(
-                f"index format {data.get('format_version')!r} is not the supported "
-                f"{FORMAT_VERSION}; {_REBUILD}"
+                f"index format {data.get('format_version')!r} is not one this Newsdesk reads "
+                f"({', '.join(map(str, _READABLE_FORMATS))}); {_REBUILD}"
             )
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        manifest = cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        if not manifest.segments:
+            counts = manifest.counts
+            manifest.segments = [
+                {
+                    "name": "",
+                    "articles": counts.get("articles", 0),
+                    "chunks": counts.get("chunks", 0),
+                    "deleted": [],
+                }
+            ]
+        return manifest
+
+
+_SEGMENT_NAME = re.compile(r"seg-[0-9a-z-]{1,40}")
+
+
+def segment_files() -> tuple[str, ...]:
+    """The files every segment has, relative to its folder."""
+    return (ARTICLES, CHUNKS, VECTORS, STATEMENTS, *(f"{BM25}/{n}" for n in BM25_FILES))
+
+
+# Files a segment may have: BM25 row lengths are missing from indexes built before them.
+_OPTIONAL_FILES = (f"{BM25}/{LENGTHS}",)
+
+
+def new_segment_name() -> str:
+    return time.strftime("seg-%Y%m%d%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:8]
 
 
 @dataclass(slots=True)
-class StoredIndex:
-    """An index in memory: manifest, articles, chunk spans and the FAISS index."""
+class Segment:
+    """An immutable part of an index version: some articles, their chunk rows (in date
+    order), vectors, BM25 and statements. ``deleted`` names its articles that a later
+    segment replaced or a build removed: their rows are never returned."""
 
-    manifest: Manifest
+    name: str  # "" for the base segment, whose files are at the version's root
     articles: dict[str, Article]
     chunks: list[ChunkRef]
     vectors: Any  # faiss.Index
     lexical: LexicalIndex | None  # None when loaded for a rebuild only
+    statements: dict[str, tuple[Statement, ...]] | None
+    deleted: frozenset[str] = frozenset()
+    # Where a stored segment's files are, and their checksums: saving links them.
+    folder: Path | None = None
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return f"{SEGMENTS}/{self.name}/" if self.name else ""
+
+    def excluded(self) -> np.ndarray | None:
+        """A mask of the rows of deleted articles; None when every row is live."""
+        if not self.deleted:
+            return None
+        return np.fromiter(
+            (c.article_id in self.deleted for c in self.chunks), dtype=bool, count=len(self.chunks)
+        )
+
+    def live_rows(self) -> int:
+        if not self.deleted:
+            return len(self.chunks)
+        return sum(c.article_id not in self.deleted for c in self.chunks)
+
+
+@dataclass(slots=True)
+class StoredIndex:
+    """An index version in memory: its manifest and segments, and their live articles.
+
+    Rows are numbered across segments in order (segment ``i``'s rows are
+    ``bounds[i][0]..bounds[i][1]-1``); ``chunks`` lists every row, deleted ones included
+    (search never returns those), and ``articles`` and ``statements`` only live articles.
+    """
+
+    manifest: Manifest
+    segments: list[Segment]
     version: str = ""
+    articles: dict[str, Article] = field(init=False)
+    chunks: list[ChunkRef] = field(init=False)
     # Per article id, its attributed sentences in text order (index/attribution.py); None
     # for an index built before attribution, which answers cannot use.
-    statements: dict[str, tuple[Statement, ...]] | None = None
+    statements: dict[str, tuple[Statement, ...]] | None = field(init=False)
+    bounds: list[tuple[int, int]] = field(init=False)
     _days: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self.articles, self.chunks, self.bounds = {}, [], []
+        attributed = all(segment.statements is not None for segment in self.segments)
+        self.statements = {} if attributed else None
+        for segment in self.segments:
+            self.bounds.append((len(self.chunks), len(self.chunks) + len(segment.chunks)))
+            self.chunks.extend(segment.chunks)
+            for aid, article in segment.articles.items():
+                if aid in segment.deleted:
+                    continue
+                if aid in self.articles:
+                    raise ValueError(f"article {aid} is live in two segments")
+                self.articles[aid] = article
+                if self.statements is not None and segment.statements is not None:
+                    self.statements[aid] = segment.statements.get(aid, ())
+
+    @classmethod
+    def of(
+        cls,
+        manifest: Manifest,
+        articles: dict[str, Article],
+        chunks: list[ChunkRef],
+        vectors: Any,
+        lexical: LexicalIndex | None,
+        *,
+        statements: dict[str, tuple[Statement, ...]] | None = None,
+        version: str = "",
+    ) -> StoredIndex:
+        """An index of one (base) segment."""
+        return cls(manifest, [Segment("", articles, chunks, vectors, lexical, statements)], version)
+
     def row_days(self) -> np.ndarray:
-        """Each row's publication date as a day ordinal, -1 when undated (non-decreasing).
+        """Each row's publication date as a day ordinal, -1 when undated (non-decreasing
+        within each segment).
 
         Computed once (the load checks the order with it, the retriever ranks with it); a
         loaded index's rows do not change."""
         if self._days is None or len(self._days) != len(self.chunks):
-            days = {aid: _day(a.published) for aid, a in self.articles.items()}
+            days: dict[str, int] = {}
+            for segment in self.segments:
+                days.update((aid, _day(a.published)) for aid, a in segment.articles.items())
             self._days = np.fromiter(
                 (days[c.article_id] for c in self.chunks), dtype=np.int64, count=len(self.chunks)
             )
         return self._days
+
+    def live_rows(self) -> np.ndarray:
+        """A mask of the rows search may return (not those of deleted articles)."""
+        masks = [
+            np.ones(len(segment.chunks), dtype=bool) if mask is None else ~mask
+            for segment, mask in ((s, s.excluded()) for s in self.segments)
+        ]
+        return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
     def chunk_text(self, row: int) -> str:
         ref = self.chunks[row]
         return self.articles[ref.article_id].text[ref.start : ref.end]
 
     def article_vectors(self) -> dict[str, tuple[list[ChunkRef], np.ndarray]]:
-        """Each article's chunks with their stored vectors (for reuse by a rebuild)."""
-        if not self.chunks:
-            return {}
-        matrix = self.vectors.reconstruct_n(0, len(self.chunks))
-        rows: dict[str, list[int]] = {}
-        for row, ref in enumerate(self.chunks):
-            rows.setdefault(ref.article_id, []).append(row)
-        return {aid: ([self.chunks[r] for r in rs], matrix[rs]) for aid, rs in rows.items()}
+        """Each live article's chunks with their stored vectors (for reuse by a rebuild)."""
+        out: dict[str, tuple[list[ChunkRef], np.ndarray]] = {}
+        for segment in self.segments:
+            if not segment.chunks:
+                continue
+            matrix = segment.vectors.reconstruct_n(0, len(segment.chunks))
+            rows: dict[str, list[int]] = {}
+            for row, ref in enumerate(segment.chunks):
+                if ref.article_id not in segment.deleted:
+                    rows.setdefault(ref.article_id, []).append(row)
+            out.update(
+                (aid, ([segment.chunks[r] for r in rs], matrix[rs])) for aid, rs in rows.items()
+            )
+        return out
 
     # -- writing -------------------------------------------------------------------------
 
     def save(self, root: Path) -> str:
-        """Write this index as a new version of ``root`` and make it current."""
+        """Write this index as a new version of ``root`` and make it current.
+
+        Segments loaded from ``root`` are hard-linked from their folder (copied where the
+        file system cannot link): only new segments and the manifest are written."""
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -165,34 +298,35 @@ class StoredIndex:
         version = time.strftime("v%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:8]
         try:
             tmp.mkdir()
-            files = {
-                ARTICLES: _write_jsonl(
-                    tmp / ARTICLES, (_article_row(a) for a in self.articles.values())
-                ),
-                CHUNKS: _write_jsonl(tmp / CHUNKS, (asdict(c) for c in self.chunks)),
-                VECTORS: _write_faiss(tmp / VECTORS, self.vectors),
+            written = [self._save_segment(segment, tmp) for segment in self.segments]
+            self.manifest.files = {
+                segment.prefix + name: entry
+                for segment, files in zip(self.segments, written, strict=True)
+                for name, entry in files.items()
             }
-            if self.lexical is None:
-                raise ValueError("an index without its BM25 part cannot be saved")
-            if self.statements is None:
-                raise ValueError("an index without its statements cannot be saved")
-            files[STATEMENTS] = _write_jsonl(
-                tmp / STATEMENTS,
-                (
-                    {"article_id": aid, "statements": [s.to_json() for s in found]}
-                    for aid, found in self.statements.items()
-                    if found
-                ),
-            )
-            self.lexical.save(tmp / BM25)
-            for name in BM25_FILES:
-                files[f"{BM25}/{name}"] = _checksum(tmp / BM25 / name)
-            self.manifest.files = files
-            self.manifest.counts = {"articles": len(self.articles), "chunks": len(self.chunks)}
+            self.manifest.segments = [
+                {
+                    "name": segment.name,
+                    "articles": len(segment.articles),
+                    "chunks": len(segment.chunks),
+                    "deleted": sorted(segment.deleted),
+                }
+                for segment in self.segments
+            ]
+            self.manifest.counts = {
+                "articles": len(self.articles),
+                "chunks": len(self.chunks),
+                "segments": len(self.segments),
+            }
+            self.manifest.format_version = FORMAT_VERSION
             self.manifest.created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             manifest_bytes = self.manifest.to_json().encode("utf-8")
             _write_bytes(tmp / MANIFEST, manifest_bytes)
-            _fsync_dir(tmp / BM25)
+            for segment in self.segments:
+                _fsync_dir(tmp / segment.prefix / BM25)
+                _fsync_dir(tmp / segment.prefix)
+            if (tmp / SEGMENTS).is_dir():
+                _fsync_dir(tmp / SEGMENTS)
             _fsync_dir(tmp)
             os.rename(tmp, root / version)
             _fsync_dir(root)
@@ -213,8 +347,45 @@ class StoredIndex:
             shutil.rmtree(root / version, ignore_errors=True)
             raise IndexWriteError(_write_message(root, exc)) from None
         self.version = version
+        for segment, files in zip(self.segments, written, strict=True):
+            segment.folder, segment.files = root / version / segment.prefix, files
         _collect_garbage(root, keep={version, previous})
         return version
+
+    @staticmethod
+    def _save_segment(segment: Segment, tmp: Path) -> dict[str, dict[str, Any]]:
+        """Write (or link) one segment's files under ``tmp``; their checksums by name."""
+        target = tmp / segment.prefix
+        target.mkdir(parents=True, exist_ok=True)
+        if segment.folder is not None and segment.files:
+            (target / BM25).mkdir()
+            for name in segment.files:
+                _link_or_copy(segment.folder / name, target / name)
+            return dict(segment.files)
+        if segment.lexical is None:
+            raise ValueError("an index without its BM25 part cannot be saved")
+        if segment.statements is None:
+            raise ValueError("an index without its statements cannot be saved")
+        files = {
+            ARTICLES: _write_jsonl(
+                target / ARTICLES, (_article_row(a) for a in segment.articles.values())
+            ),
+            CHUNKS: _write_jsonl(target / CHUNKS, (asdict(c) for c in segment.chunks)),
+            VECTORS: _write_faiss(target / VECTORS, segment.vectors),
+            STATEMENTS: _write_jsonl(
+                target / STATEMENTS,
+                (
+                    {"article_id": aid, "statements": [s.to_json() for s in found]}
+                    for aid, found in segment.statements.items()
+                    if found
+                ),
+            ),
+        }
+        segment.lexical.save(target / BM25)
+        for name in (*BM25_FILES, LENGTHS):
+            if name != LENGTHS or segment.lexical.lengths is not None:
+                files[f"{BM25}/{name}"] = _checksum(target / BM25 / name)
+        return files
 
     # -- reading -------------------------------------------------------------------------
 
@@ -240,53 +411,89 @@ class StoredIndex:
         if not folder.is_dir():
             raise IndexCorruptError(f"index version folder {folder} is missing; {_REBUILD}")
         manifest = read_manifest(folder, manifest_hash)
-        blobs = {
-            name: _read_verified(folder, name, manifest) for name in (ARTICLES, CHUNKS, VECTORS)
-        }
+        segments = [
+            _load_segment(folder, entry, manifest, with_lexical) for entry in manifest.segments
+        ]
         try:
-            articles = {a.id: a for a in map(_article_from_row, _jsonl(blobs[ARTICLES]))}
-            chunks = [ChunkRef(**row) for row in _jsonl(blobs[CHUNKS])]
+            index = cls(manifest, segments, version)
+        except ValueError as exc:
+            raise IndexCorruptError(f"{folder / MANIFEST}: {exc}; {_REBUILD}") from None
+        days = index.row_days()
+        for lo, hi in index.bounds:
+            if hi - lo > 1 and bool((np.diff(days[lo:hi]) < 0).any()):
+                raise IndexCorruptError(f"{folder}: rows are not in date order; {_REBUILD}")
+        return index
+
+
+def _load_segment(
+    version_folder: Path, entry: dict[str, Any], manifest: Manifest, with_lexical: bool
+) -> Segment:
+    name = entry.get("name", "")
+    if not isinstance(name, str) or (name and not _SEGMENT_NAME.fullmatch(name)):
+        raise IndexCorruptError(f"{version_folder / MANIFEST} names a bad segment; {_REBUILD}")
+    prefix = f"{SEGMENTS}/{name}/" if name else ""
+    folder = version_folder / prefix
+    blobs = {
+        part: _read_verified(version_folder, prefix + part, manifest)
+        for part in (ARTICLES, CHUNKS, VECTORS)
+    }
+    try:
+        articles = {a.id: a for a in map(_article_from_row, _jsonl(blobs[ARTICLES]))}
+        chunks = [ChunkRef(**row) for row in _jsonl(blobs[CHUNKS])]
+        deleted = frozenset(str(d) for d in entry.get("deleted", []))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexCorruptError(
+            f"index metadata in {folder} cannot be read ({exc}); {_REBUILD}"
+        ) from None
+    vectors = _read_faiss(blobs[VECTORS], folder / VECTORS)
+    if vectors.ntotal != len(chunks) or vectors.d != manifest.dimension:
+        raise IndexCorruptError(
+            f"{folder / VECTORS} holds {vectors.ntotal} vectors of dimension {vectors.d} "
+            f"but the metadata lists {len(chunks)} chunks of dimension {manifest.dimension}; "
+            f"{_REBUILD}"
+        )
+    if any(c.article_id not in articles for c in chunks) or not deleted <= set(articles):
+        raise IndexCorruptError(f"{folder / CHUNKS} names unknown articles; {_REBUILD}")
+    lexical = None
+    if with_lexical:
+        with_lengths = f"{prefix}{BM25}/{LENGTHS}" in manifest.files
+        for bm25_name in (*BM25_FILES, LENGTHS) if with_lengths else BM25_FILES:
+            _read_verified(version_folder, f"{prefix}{BM25}/{bm25_name}", manifest)
+        try:
+            lexical = LexicalIndex.load(folder / BM25, len(chunks), lengths=with_lengths)
+        except (ValueError, OSError, KeyError) as exc:
+            raise IndexCorruptError(f"{folder / BM25} cannot be read ({exc}); {_REBUILD}") from None
+    statements = None
+    if manifest.attribution:
+        try:
+            statements = {aid: () for aid in articles}
+            raw = _read_verified(version_folder, prefix + STATEMENTS, manifest)
+            for row in _jsonl(raw):
+                found = tuple(map(Statement.from_json, row["statements"]))
+                if row["article_id"] not in articles:
+                    raise ValueError(f"statements of an unknown article {row['article_id']}")
+                statements[row["article_id"]] = found
         except (ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(
-                f"index metadata in {folder} cannot be read ({exc}); {_REBUILD}"
+                f"{folder / STATEMENTS} cannot be read ({exc}); {_REBUILD}"
             ) from None
-        vectors = _read_faiss(blobs[VECTORS], folder / VECTORS)
-        if vectors.ntotal != len(chunks) or vectors.d != manifest.dimension:
-            raise IndexCorruptError(
-                f"{folder / VECTORS} holds {vectors.ntotal} vectors of dimension {vectors.d} "
-                f"but the metadata lists {len(chunks)} chunks of dimension {manifest.dimension}; "
-                f"{_REBUILD}"
-            )
-        if any(c.article_id not in articles for c in chunks):
-            raise IndexCorruptError(f"{folder / CHUNKS} names unknown articles; {_REBUILD}")
-        lexical = None
-        if with_lexical:
-            for name in BM25_FILES:
-                _read_verified(folder, f"{BM25}/{name}", manifest)
-            try:
-                lexical = LexicalIndex.load(folder / BM25, len(chunks))
-            except (ValueError, OSError, KeyError) as exc:
-                raise IndexCorruptError(
-                    f"{folder / BM25} cannot be read ({exc}); {_REBUILD}"
-                ) from None
-        statements = None
-        if manifest.attribution:
-            try:
-                statements = {aid: () for aid in articles}
-                for row in _jsonl(_read_verified(folder, STATEMENTS, manifest)):
-                    found = tuple(map(Statement.from_json, row["statements"]))
-                    if row["article_id"] not in articles:
-                        raise ValueError(f"statements of an unknown article {row['article_id']}")
-                    statements[row["article_id"]] = found
-            except (ValueError, TypeError, KeyError) as exc:
-                raise IndexCorruptError(
-                    f"{folder / STATEMENTS} cannot be read ({exc}); {_REBUILD}"
-                ) from None
-        index = cls(manifest, articles, chunks, vectors, lexical, version, statements)
-        days = index.row_days()
-        if len(days) > 1 and bool((np.diff(days) < 0).any()):
-            raise IndexCorruptError(f"{folder / CHUNKS} is not in date order; {_REBUILD}")
-        return index
+    files = {
+        part: manifest.files[prefix + part]
+        for part in (*segment_files(), *_OPTIONAL_FILES)
+        if prefix + part in manifest.files
+    }
+    complete = all(part in files for part in segment_files())
+    return Segment(
+        name,
+        articles,
+        chunks,
+        vectors,
+        lexical,
+        statements,
+        deleted,
+        folder=folder,
+        files=files if complete else {},
+    )
 
 
 def check_index_folder(root: Path) -> None:
@@ -425,6 +632,17 @@ def _write_faiss(path: Path, index: Any) -> dict[str, Any]:
 
     data = faiss.serialize_index(index).tobytes()
     return _write_bytes(path, data)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link a stored file into a new version (it is never written again); copy it
+    where the file system cannot link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        with open(target, "rb") as fh:
+            os.fsync(fh.fileno())
 
 
 def _checksum(path: Path) -> dict[str, Any]:

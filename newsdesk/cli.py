@@ -130,16 +130,23 @@ def _parser() -> argparse.ArgumentParser:
     build = index_commands.add_parser(
         "build",
         help="index the corpus (only what changed)",
-        description="Index the corpus folder: new and changed articles are embedded, removed "
-        "ones dropped; an unchanged corpus writes nothing.",
+        description="Index the corpus folder: new and changed articles are embedded and "
+        "written as a new segment, removed ones dropped; an unchanged corpus writes nothing. "
+        "Past NEWSDESK_INDEX_MAX_SEGMENTS segments (or with --compact) they are merged.",
         epilog=_examples(
             "newsdesk index build",
             "newsdesk index build --corpus ~/news --index ~/news-index",
+            "newsdesk index build --compact",
         ),
     )
     _index_option(build)
     build.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder to read")
     build.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    build.add_argument(
+        "--compact",
+        action="store_true",
+        help="merge the index's segments into one (no article is re-embedded)",
+    )
     build.set_defaults(func=cmd_build)
     stats = index_commands.add_parser(
         "stats",
@@ -361,13 +368,10 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import build_options, load_embedder
 
     embedder = load_embedder(settings)
+    options = replace(build_options(settings), compact=args.compact)
     with _progress() as progress:
         report = build_index(
-            settings.corpus_dir,
-            settings.index_dir,
-            embedder,
-            build_options(settings),
-            progress=progress,
+            settings.corpus_dir, settings.index_dir, embedder, options, progress=progress
         )
     _print_build(report, as_json=args.json)
     return 0

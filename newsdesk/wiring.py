@@ -86,6 +86,7 @@ def build_options(settings: Settings) -> BuildOptions:
         chunk_overlap=settings.chunk_overlap,
         faiss=FaissSpec(kind=settings.faiss_index, hnsw_m=settings.hnsw_m),
         max_article_chars=settings.max_article_chars,
+        max_segments=settings.index_max_segments,
     )
 
 

@@ -243,7 +243,9 @@ def test_an_index_built_before_attribution_asks_for_a_build(seed_retriever, real
 
     from core.errors import IndexMismatchError
 
-    old = Retriever(replace(seed_retriever.index, statements=None), real_embedder)
+    index = seed_retriever.index
+    segments = [replace(segment, statements=None) for segment in index.segments]
+    old = Retriever(replace(index, segments=segments), real_embedder)
     with pytest.raises(IndexMismatchError, match="run `newsdesk index build`"):
         Answerer(old, real_embedder)
 

@@ -138,6 +138,7 @@ async def test_a_new_item_is_answerable_within_one_poll_interval(  # type: ignor
     real model) against the local server; an item published after the bot started is
     fetched, indexed, swapped in and quoted in an answer."""
     env, channel, alice, mod = world
+    env.settle_timeout = 300  # the update and the rebuild run in child processes, for real
     feed = web.route("/rss", Route(rss([])))
     await mod.slash(channel, "follow", url=feed, name="harbour")
     service = env.bot.service

@@ -40,11 +40,16 @@ def test_a_changed_article_re_embeds_only_itself(tmp_path, seed_corpus):
     embedder = HashEmbedder()
     report = build_index(seed_corpus, tmp_path / "index", embedder)
     index = StoredIndex.load(tmp_path / "index")
-    changed = [c for c in index.chunks if c.article_id == "004_6d7dcd92801b1fc8"]
+    live = index.live_rows()
+    changed = [
+        row
+        for row, c in enumerate(index.chunks)
+        if live[row] and c.article_id == "004_6d7dcd92801b1fc8"
+    ]
     assert embedder.embedded == report.embedded == len(changed)
     assert report.reused == report.chunks - len(changed)
     assert 0 < report.reused < first.chunks
-    assert index.chunk_text(index.chunks.index(changed[-1])).endswith("A new closing line.")
+    assert index.chunk_text(changed[-1]).endswith("A new closing line.")
 
 
 def test_reused_vectors_are_identical_to_fresh_ones(tmp_path, seed_corpus):
@@ -52,10 +57,12 @@ def test_reused_vectors_are_identical_to_fresh_ones(tmp_path, seed_corpus):
     write(seed_corpus / "z.txt", "Zed\n\nAn extra article about dams.")
     build_index(seed_corpus, tmp_path / "a", HashEmbedder())
     build_index(seed_corpus, tmp_path / "b", HashEmbedder())
-    incremental, fresh = StoredIndex.load(tmp_path / "a"), StoredIndex.load(tmp_path / "b")
-    assert incremental.chunks == fresh.chunks
-    n = len(fresh.chunks)
-    assert (incremental.vectors.reconstruct_n(0, n) == fresh.vectors.reconstruct_n(0, n)).all()
+    incremental = StoredIndex.load(tmp_path / "a").article_vectors()
+    fresh = StoredIndex.load(tmp_path / "b").article_vectors()
+    assert incremental.keys() == fresh.keys()
+    for aid, (refs, vectors) in fresh.items():
+        assert incremental[aid][0] == refs
+        assert (incremental[aid][1] == vectors).all()
 
 
 def test_removed_articles_are_dropped(tmp_path, seed_corpus):
@@ -105,7 +112,7 @@ def test_hnsw_index_is_selectable(tmp_path, seed_corpus):
         seed_corpus, tmp_path / "index", HashEmbedder(), BuildOptions(faiss=FaissSpec("hnsw"))
     )
     index = StoredIndex.load(tmp_path / "index")
-    assert "HNSW" in type(index.vectors).__name__
+    assert "HNSW" in type(index.segments[0].vectors).__name__
     assert index.manifest.faiss["kind"] == "hnsw"
 
 
@@ -124,11 +131,12 @@ def test_an_incremental_build_gives_the_vectors_of_a_full_build(tmp_path, real_e
     shutil.copy(second, corpus)
     report = build_index(corpus, tmp_path / "inc", real_embedder)
     assert report.reused > 0 and report.embedded > 0
-    a, b = StoredIndex.load(full), StoredIndex.load(tmp_path / "inc")
-    assert a.chunks == b.chunks
-    assert np.array_equal(
-        a.vectors.reconstruct_n(0, len(a.chunks)), b.vectors.reconstruct_n(0, len(b.chunks))
-    )
+    a = StoredIndex.load(full).article_vectors()
+    b = StoredIndex.load(tmp_path / "inc").article_vectors()
+    assert a.keys() == b.keys()
+    for aid, (refs, vectors) in a.items():
+        assert b[aid][0] == refs
+        assert np.array_equal(b[aid][1], vectors)
 
 
 class CountingAttributor(Attributor):

@@ -17,6 +17,7 @@ from core.errors import (
 )
 from index.builder import build_index
 from index.lexical import FILES as BM25_FILES
+from index.lexical import LENGTHS
 from index.store import CHUNKS, CURRENT, VECTORS, StoredIndex, check_compatible
 from tests.conftest import write
 
@@ -34,17 +35,17 @@ def current_folder(root: Path) -> Path:
 
 def test_round_trip_keeps_articles_spans_and_vectors(built, seed_corpus):
     index = StoredIndex.load(built)
-    assert index.vectors.ntotal == len(index.chunks) > 0
+    assert index.segments[0].vectors.ntotal == len(index.chunks) > 0
     assert set(index.articles) == {"000_c0181eb0cece6f71", "004_6d7dcd92801b1fc8"}
     for row, ref in enumerate(index.chunks):
         text = (seed_corpus / index.articles[ref.article_id].path).read_text(encoding="utf-8")
         assert index.chunk_text(row) == text[ref.start : ref.end]
     manifest = index.manifest
-    assert manifest.format_version == 1 and manifest.dimension == 32
+    assert manifest.format_version == 2 and manifest.dimension == 32
     assert manifest.chunking["tokens"] == 200
     assert {"articles.jsonl", "chunks.jsonl", "vectors.faiss"} < set(manifest.files)
     assert {name for name in manifest.files if name.startswith("bm25/")} == {
-        f"bm25/{name}" for name in BM25_FILES
+        f"bm25/{name}" for name in (*BM25_FILES, LENGTHS)
     }
     assert set(manifest.articles) == set(index.articles)
 
@@ -54,7 +55,7 @@ def test_index_folder_holds_plain_files_only(built):
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == sorted(
         ["articles.jsonl", "chunks.jsonl", "manifest.json", "statements.jsonl", "vectors.faiss"]
-        + [f"bm25/{name}" for name in BM25_FILES]
+        + [f"bm25/{name}" for name in (*BM25_FILES, LENGTHS)]
     )
     for path in folder.rglob("*.npy"):
         np.load(path, allow_pickle=False)  # refuses pickled content
