@@ -223,7 +223,7 @@ def build_index(
                 cursor += len(refs)
             rows.append((article, refs, vectors.reshape(len(refs), embedder.dimension)))
         # Date order makes every date window a contiguous range of rows (undated first).
-        rows.sort(key=lambda row: row[0].published or "")
+        rows.sort(key=lambda row: (row[0].published or "", row[0].id))
         refs_all = [ref for _, refs, _ in rows for ref in refs]
         report.chunks = len(refs_all)
 

@@ -134,30 +134,55 @@ class LexicalIndex:
         data = np.asarray(self._scores["data"])
         indices = np.asarray(self._scores["indices"])
         indptr = np.asarray(self._scores["indptr"])
-        k1, b = SETTINGS["k1"], SETTINGS["b"]
-        relength = (
-            average_length is not None
-            and self.lengths is not None
-            and self.average_length is not None
-            and abs(average_length - self.average_length) > 1e-9
-        )
-        scores = np.zeros(self.size, dtype=np.float64)
+        rows, values, inverse, weight = [], [], [], []
         for term in terms:
             column = self._vocab[term]
             if column >= len(own_idf) or own_idf[column] <= 0:
                 continue
             lo, hi = int(indptr[column]), int(indptr[column + 1])
-            rows = indices[lo:hi]
-            part = data[lo:hi].astype(np.float64) / own_idf[column]
-            if relength:
-                dl = self.lengths[rows]  # type: ignore[index]
-                k_own = k1 * (1 - b + b * dl / self.average_length)
-                k_new = k1 * (1 - b + b * dl / average_length)
-                tf = part * k_own / np.maximum(1 - part, 1e-12)
-                part = tf / (tf + k_new)
-            weight = own_idf[column] if weights is None else weights.get(term, 0.0)
-            scores[rows] += part * weight
+            rows.append(indices[lo:hi])
+            values.append(data[lo:hi])
+            inverse.append(np.full(hi - lo, 1.0 / own_idf[column]))
+            new = own_idf[column] if weights is None else weights.get(term, 0.0)
+            weight.append(np.full(hi - lo, new))
+        if not rows:
+            return np.zeros(self.size, dtype=np.float32)
+        at = np.concatenate(rows)
+        part = np.concatenate(values).astype(np.float64) * np.concatenate(inverse)
+        if (
+            average_length is not None
+            and self.lengths is not None
+            and self.average_length is not None
+            and abs(average_length - self.average_length) > 1e-9
+        ):
+            k1, b = SETTINGS["k1"], SETTINGS["b"]
+            dl = self.lengths[at]
+            k_own = k1 * (1 - b + b * dl / self.average_length)
+            k_new = k1 * (1 - b + b * dl / average_length)
+            tf = part * k_own / np.maximum(1 - part, 1e-12)
+            part = tf / (tf + k_new)
+        scores = np.bincount(at, weights=part * np.concatenate(weight), minlength=self.size)
         return scores.astype(np.float32)
+
+    def scores(
+        self,
+        terms: Sequence[str],
+        *,
+        weights: dict[str, float] | None = None,
+        average_length: float | None = None,
+        excluded: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Every row's BM25 score (see ``search`` for the arguments)."""
+        known = [t for t in terms if t in self._vocab]
+        if not known or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        if weights is None and average_length is None:
+            scores = np.asarray(self._model.get_scores(known), dtype=np.float32)
+        else:
+            scores = self._rescored(known, weights, average_length)
+        if excluded is not None:
+            scores = np.where(excluded, np.float32(0), scores)
+        return scores
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
         """How many rows hold each term."""
@@ -191,19 +216,12 @@ class LexicalIndex:
         default), scored once for all ranges; rows scoring 0 are left out, and so are the
         ``excluded`` rows. ``weights`` (idf per term) and ``average_length`` replace this
         index's own statistics: a segment scored as a part of the whole index."""
-        known = [t for t in terms if t in self._vocab]
-        if not known or self.size == 0:
+        if self.size == 0 or not any(t in self._vocab for t in terms):
             return {}
-        if weights is None and average_length is None:
-            scores = self._model.get_scores(known)
-        else:
-            scores = self._rescored(known, weights, average_length)
-        if excluded is not None:
-            scores = np.where(excluded, 0, scores)
-        tops = [_top(scores[lo:hi], k) + lo for lo, hi in (ranges or [(0, self.size)])]
-        top = np.unique(np.concatenate(tops))
-        top = top[scores[top] > 0]
-        return dict(zip(top.tolist(), scores[top].astype(float).tolist(), strict=True))
+        scores = self.scores(
+            terms, weights=weights, average_length=average_length, excluded=excluded
+        )
+        return _best(scores, k, ranges or [(0, self.size)])
 
 
 def idf(doc_freq: np.ndarray, rows: int) -> np.ndarray:
@@ -215,17 +233,15 @@ def idf(doc_freq: np.ndarray, rows: int) -> np.ndarray:
 class SegmentedLexical:
     """BM25 over an index of several segments, scored as one index: every segment's scores
     use the idf of the whole index (its own document frequencies summed), so a term rare in
-    a small new segment is not worth more there than in the archive. Each range goes to the
-    segment that holds it; deleted rows are never returned."""
+    a small new segment is not worth more there than in the archive. Rows are numbered
+    across the segments in order; deleted rows are never returned."""
 
     def __init__(
-        self,
-        lexicals: Sequence[LexicalIndex],
-        bounds: Sequence[RowRange],
-        excluded: Sequence[np.ndarray | None],
+        self, lexicals: Sequence[LexicalIndex], excluded: Sequence[np.ndarray | None]
     ) -> None:
+        """``lexicals``: the segments' BM25 indexes in row order; ``excluded``: each one's
+        mask of deleted rows (or None)."""
         self.lexicals = list(lexicals)
-        self.bounds = list(bounds)
         self.excluded = list(excluded)
         self.size = sum(lexical.size for lexical in self.lexicals)
         # The whole index's average row length, when every segment kept its row lengths.
@@ -247,25 +263,28 @@ class SegmentedLexical:
         self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
     ) -> dict[int, float]:
         weights = self.weights(terms)
-        found: dict[int, float] = {}
-        parts = zip(self.bounds, self.lexicals, self.excluded, strict=True)
-        for (first, last), lexical, excluded in parts:
-            local = [
-                (max(lo, first) - first, min(hi, last) - first)
-                for lo, hi in (ranges or [(0, self.size)])
-                if lo < last and hi > first
-            ]
-            if local:
-                scored = lexical.search(
+        if not any(weights.values()):
+            return {}
+        scores = np.concatenate(
+            [
+                lexical.scores(
                     terms,
-                    k,
-                    local,
-                    excluded=excluded,
                     weights=weights,
                     average_length=self.average_length,
+                    excluded=excluded,
                 )
-                found.update((row + first, score) for row, score in scored.items())
-        return found
+                for lexical, excluded in zip(self.lexicals, self.excluded, strict=True)
+            ]
+        )
+        return _best(scores, k, ranges or [(0, self.size)])
+
+
+def _best(scores: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+    """The best ``k`` rows of each range with their scores; rows scoring 0 left out."""
+    tops = [_top(scores[lo:hi], k) + lo for lo, hi in ranges]
+    top = np.unique(np.concatenate(tops))
+    top = top[scores[top] > 0]
+    return dict(zip(top.tolist(), scores[top].astype(float).tolist(), strict=True))
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

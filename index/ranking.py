@@ -23,11 +23,14 @@ def rank_rows(
     article_of: Callable[[int], str],
     k: int,
     policy: EvidencePolicy | None = None,
+    tiebreak: Callable[[int], object] | None = None,
 ) -> list[tuple[int, float]]:
-    """The rows to show with their article's score, best article first, at most ``k``."""
+    """The rows to show with their article's score, best article first, at most ``k``;
+    equal scores are ordered by ``tiebreak(row)`` (default: the row number)."""
     policy = policy or EvidencePolicy()
+    order = tiebreak or (lambda row: row)
     by_article: dict[str, list[int]] = {}
-    for row in sorted(scores, key=lambda r: (-scores[r], r)):
+    for row in sorted(scores, key=lambda r: (-scores[r], order(r))):
         by_article.setdefault(article_of(row), []).append(row)
 
     def evidence(rows: list[int]) -> float:

@@ -94,6 +94,9 @@ class Retriever:
         self.dense = dense or _dense(index, ef_search)
         self.lexical = lexical or _lexical(index)
         self.time = TimeRanker(index.row_days(), segments=index.bounds)
+        # Equal scores (copies of one text) are ordered by day, article and place, not by
+        # row number, so a search ranks alike however the rows are split into segments.
+        self._place = _places(index)
         self.policy = policy or RankingPolicy()
         self._today = today
 
@@ -131,7 +134,7 @@ class Retriever:
         if mode != "dense":
             found = self.lexical.search(terms, candidates, ranges)
             rankings.append(_best_per_selection(found, selections, candidates))
-        fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k)
+        fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k, self._place.__getitem__)
         final = {row: s * self.time.factor(row, window) for row, s in fused.items()}
         searchable = sum(hi - lo for lo, hi in selections[0])
         return Retrieval(question, self._passages(final, k), searchable_rows=searchable)
@@ -149,7 +152,13 @@ class Retriever:
 
     def _passages(self, scores: Mapping[int, float], k: int) -> list[Passage]:
         chunks = self.index.chunks
-        rows = rank_rows(scores, lambda r: chunks[r].article_id, k, self.policy.evidence)
+        rows = rank_rows(
+            scores,
+            lambda r: chunks[r].article_id,
+            k,
+            self.policy.evidence,
+            tiebreak=self._place.__getitem__,
+        )
         passages: list[Passage] = []
         for row, article_score in rows:
             ref = chunks[row]
@@ -169,6 +178,19 @@ class Retriever:
         return passages
 
 
+def _places(index: StoredIndex) -> list[int]:
+    """Each row's place in (publication day, article id, start) order: the row order of a
+    merged index (``index/builder.py``), the same in any segment layout."""
+    chunks, days = index.chunks, index.row_days()
+    order = sorted(
+        range(len(chunks)), key=lambda r: (days[r], chunks[r].article_id, chunks[r].start)
+    )
+    places = [0] * len(chunks)
+    for place, row in enumerate(order):
+        places[row] = place
+    return places
+
+
 def _dense(index: StoredIndex, ef_search: int | None) -> DenseSearcher:
     searchers = [
         FaissSearcher(segment.vectors, ef_search=ef_search, excluded=segment.excluded())
@@ -184,7 +206,7 @@ def _lexical(index: StoredIndex) -> LexicalSearcher:
     if len(index.segments) == 1 and not index.segments[0].deleted:
         return lexicals[0]  # type: ignore[return-value]
     excluded = [segment.excluded() for segment in index.segments]
-    return SegmentedLexical(lexicals, index.bounds, excluded)  # type: ignore[arg-type]
+    return SegmentedLexical(lexicals, excluded)  # type: ignore[arg-type]
 
 
 def _best_per_selection(
@@ -192,13 +214,19 @@ def _best_per_selection(
 ) -> dict[int, float]:
     """The best ``k`` rows of each selection: what one search per selection would find
     in a compacted index (each segment returned its own best ``k``)."""
-    if all(len(selection) == 1 for selection in selections):
+    if all(len(selection) == 1 for selection in selections) or not found:
         return found  # one range each: the searchers already kept k of it
+    rows = np.fromiter(found, dtype=np.int64, count=len(found))
+    scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
     kept: set[int] = set()
     for selection in selections:
-        inside = [row for row in found if any(lo <= row < hi for lo, hi in selection)]
-        inside.sort(key=lambda row: -found[row])
-        kept.update(inside[:k])
+        inside = np.zeros(len(rows), dtype=bool)
+        for lo, hi in selection:
+            inside |= (rows >= lo) & (rows < hi)
+        candidates = np.flatnonzero(inside)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        kept.update(rows[candidates].tolist())
     return {row: found[row] for row in kept}
 
 
