@@ -28,6 +28,9 @@ class DenseSearcher(Protocol):
 # RTQA text, a question's 7-day window holds ~2% of them and efSearch 128 found 83% of the
 # exact top 10), while scoring 50,000 rows takes a few milliseconds (bench/million.py).
 EXACT_WINDOW_ROWS = 50_000
+# An index (segment) this small is always scored row by row: a FAISS search call costs
+# more than the product itself.
+SMALL_INDEX_ROWS = 4096
 # Wider windows use the graph with efSearch raised for the share of rows the filter
 # excludes, up to this many times the configured value.
 MAX_EF_FACTOR = 8
@@ -87,6 +90,8 @@ class FaissSearcher:
 
     def _exact(self, lo: int, hi: int) -> bool:
         """Score rows ``lo..hi`` one by one rather than through the index?"""
+        if self.size <= SMALL_INDEX_ROWS:
+            return True  # a small segment: one product beats a FAISS call's overhead
         if (lo, hi) == (0, self.size):
             return False
         return not self._hnsw or hi - lo <= self._exact_window_rows

@@ -122,33 +122,20 @@ class LexicalIndex:
             out[term] = float(idf[column]) if column is not None and column < len(idf) else 0.0
         return out
 
-    def _rescored(
-        self, terms: Sequence[str], weights: dict[str, float] | None, average_length: float | None
-    ) -> np.ndarray:
-        """Scores with another idf per term and/or average row length (see ``search``).
+    def tf_parts(self, average_length: float | None) -> np.ndarray:
+        """Per stored (row, term) entry, BM25's term-frequency part tf / (tf + K) with
+        K = k1 (1 - b + b dl / avgdl), taking ``average_length`` as avgdl (None: this
+        index's own).
 
-        bm25s stores, per (row, term), idf * tf / (tf + K) with K = k1 (1 - b + b dl /
-        avgdl): dividing by this index's idf gives v = tf / (tf + K), so tf = v K / (1 - v),
-        from which the score under other statistics follows (exact up to float32)."""
+        bm25s stores idf * tf / (tf + K') under this index's own statistics: dividing by
+        its idf gives v = tf / (tf + K'), so tf = v K' / (1 - v), from which the part under
+        another average follows (exact up to float32). Computed once per loaded index."""
         own_idf = self._idf_values()
-        data = np.asarray(self._scores["data"])
-        indices = np.asarray(self._scores["indices"])
+        data = np.asarray(self._scores["data"], dtype=np.float64)
         indptr = np.asarray(self._scores["indptr"])
-        rows, values, inverse, weight = [], [], [], []
-        for term in terms:
-            column = self._vocab[term]
-            if column >= len(own_idf) or own_idf[column] <= 0:
-                continue
-            lo, hi = int(indptr[column]), int(indptr[column + 1])
-            rows.append(indices[lo:hi])
-            values.append(data[lo:hi])
-            inverse.append(np.full(hi - lo, 1.0 / own_idf[column]))
-            new = own_idf[column] if weights is None else weights.get(term, 0.0)
-            weight.append(np.full(hi - lo, new))
-        if not rows:
-            return np.zeros(self.size, dtype=np.float32)
-        at = np.concatenate(rows)
-        part = np.concatenate(values).astype(np.float64) * np.concatenate(inverse)
+        columns = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        idf_of = own_idf[columns] if len(columns) else np.zeros(0)
+        part = np.divide(data, idf_of, out=np.zeros_like(data), where=idf_of > 0)
         if (
             average_length is not None
             and self.lengths is not None
@@ -156,32 +143,32 @@ class LexicalIndex:
             and abs(average_length - self.average_length) > 1e-9
         ):
             k1, b = SETTINGS["k1"], SETTINGS["b"]
-            dl = self.lengths[at]
+            dl = self.lengths[np.asarray(self._scores["indices"])]
             k_own = k1 * (1 - b + b * dl / self.average_length)
             k_new = k1 * (1 - b + b * dl / average_length)
             tf = part * k_own / np.maximum(1 - part, 1e-12)
             part = tf / (tf + k_new)
-        scores = np.bincount(at, weights=part * np.concatenate(weight), minlength=self.size)
-        return scores.astype(np.float32)
+        return part.astype(np.float32)
 
-    def scores(
+    def weighted_scores(
         self,
-        terms: Sequence[str],
-        *,
-        weights: dict[str, float] | None = None,
-        average_length: float | None = None,
+        parts: np.ndarray,
+        weights: dict[str, float],
         excluded: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Every row's BM25 score (see ``search`` for the arguments)."""
-        known = [t for t in terms if t in self._vocab]
-        if not known or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        if weights is None and average_length is None:
-            scores = np.asarray(self._model.get_scores(known), dtype=np.float32)
-        else:
-            scores = self._rescored(known, weights, average_length)
+        """Every row's score: the sum over terms of ``weights[term]`` times the term's
+        ``parts`` (from ``tf_parts``); 0 for ``excluded`` rows."""
+        indices = np.asarray(self._scores["indices"])
+        indptr = np.asarray(self._scores["indptr"])
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term, weight in weights.items():
+            column = self._vocab.get(term)
+            if column is None or column >= len(indptr) - 1 or weight <= 0:
+                continue
+            lo, hi = int(indptr[column]), int(indptr[column + 1])
+            scores[indices[lo:hi]] += np.float32(weight) * parts[lo:hi]
         if excluded is not None:
-            scores = np.where(excluded, np.float32(0), scores)
+            scores[excluded] = 0
         return scores
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
@@ -203,24 +190,14 @@ class LexicalIndex:
             return self._idf
 
     def search(
-        self,
-        terms: Sequence[str],
-        k: int,
-        ranges: Sequence[RowRange] | None = None,
-        *,
-        excluded: np.ndarray | None = None,
-        weights: dict[str, float] | None = None,
-        average_length: float | None = None,
+        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
     ) -> dict[int, float]:
         """BM25 scores of the best ``k`` rows within each row range (the whole index by
-        default), scored once for all ranges; rows scoring 0 are left out, and so are the
-        ``excluded`` rows. ``weights`` (idf per term) and ``average_length`` replace this
-        index's own statistics: a segment scored as a part of the whole index."""
-        if self.size == 0 or not any(t in self._vocab for t in terms):
+        default), scored once for all ranges; rows scoring 0 are left out."""
+        known = [t for t in terms if t in self._vocab]
+        if not known or self.size == 0:
             return {}
-        scores = self.scores(
-            terms, weights=weights, average_length=average_length, excluded=excluded
-        )
+        scores = np.asarray(self._model.get_scores(known), dtype=np.float32)
         return _best(scores, k, ranges or [(0, self.size)])
 
 
@@ -248,6 +225,8 @@ class SegmentedLexical:
         known = all(lexical.lengths is not None for lexical in self.lexicals)
         total = sum(int(lexical.lengths.sum()) for lexical in self.lexicals if known)  # type: ignore[union-attr]
         self.average_length = total / self.size if known and self.size else None
+        # Each segment's term-frequency parts under the whole index's average length.
+        self._parts = [lexical.tf_parts(self.average_length) for lexical in self.lexicals]
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         df = dict.fromkeys(terms, 0)
@@ -265,16 +244,9 @@ class SegmentedLexical:
         weights = self.weights(terms)
         if not any(weights.values()):
             return {}
+        parts = zip(self.lexicals, self._parts, self.excluded, strict=True)
         scores = np.concatenate(
-            [
-                lexical.scores(
-                    terms,
-                    weights=weights,
-                    average_length=self.average_length,
-                    excluded=excluded,
-                )
-                for lexical, excluded in zip(self.lexicals, self.excluded, strict=True)
-            ]
+            [lexical.weighted_scores(part, weights, excluded) for lexical, part, excluded in parts]
         )
         return _best(scores, k, ranges or [(0, self.size)])
 
