@@ -80,12 +80,15 @@ class FaissSearcher:
                 selector, params = self._params(lo, hi)
                 scores, rows = self.vectors.search(query, min(want + extra, hi - lo), params=params)
                 del selector  # kept alive until here: params.sel does not own it
-            kept = [
-                (int(r), float(s))
-                for r, s in zip(rows[0], scores[0], strict=True)
-                if r >= 0 and np.isfinite(s) and (excluded is None or not excluded[r])
-            ]
-            found.update(sorted(kept, key=lambda rs: -rs[1])[:want])
+            rows, scores = rows[0], scores[0]
+            keep = (rows >= 0) & np.isfinite(scores)
+            if excluded is not None:
+                keep &= ~excluded[np.maximum(rows, 0)]
+            rows, scores = rows[keep], scores[keep]
+            if len(rows) > want:  # deleted rows were asked for too
+                best = np.argsort(-scores, kind="stable")[:want]
+                rows, scores = rows[best], scores[best]
+            found.update(zip(rows.tolist(), scores.tolist(), strict=True))
         return found
 
     def _exact(self, lo: int, hi: int) -> bool:

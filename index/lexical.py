@@ -80,6 +80,7 @@ class LexicalIndex:
         self._vocab: dict[str, int] = model.vocab_dict
         self._idf_lock = threading.Lock()
         self._idf: np.ndarray | None = None
+        self._df: np.ndarray | None = None
         self._scores = model.scores
 
     @classmethod
@@ -153,16 +154,19 @@ class LexicalIndex:
     def weighted_scores(
         self,
         parts: np.ndarray,
+        terms: Sequence[str],
         weights: dict[str, float],
         excluded: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Every row's score: the sum over terms of ``weights[term]`` times the term's
-        ``parts`` (from ``tf_parts``); 0 for ``excluded`` rows."""
+        """Every row's score: the sum over ``terms`` (a repeated term counts again, as in
+        bm25s) of ``weights[term]`` times the term's ``parts`` (from ``tf_parts``); 0 for
+        ``excluded`` rows."""
         indices = np.asarray(self._scores["indices"])
         indptr = np.asarray(self._scores["indptr"])
         scores = np.zeros(self.size, dtype=np.float32)
-        for term, weight in weights.items():
+        for term in terms:
             column = self._vocab.get(term)
+            weight = weights.get(term, 0.0)
             if column is None or column >= len(indptr) - 1 or weight <= 0:
                 continue
             lo, hi = int(indptr[column]), int(indptr[column + 1])
@@ -181,7 +185,9 @@ class LexicalIndex:
         return out
 
     def _doc_freq(self) -> np.ndarray:
-        return np.diff(np.asarray(self._model.scores["indptr"]))
+        if self._df is None:
+            self._df = np.diff(np.asarray(self._model.scores["indptr"]))
+        return self._df
 
     def _idf_values(self) -> np.ndarray:
         with self._idf_lock:
@@ -246,7 +252,10 @@ class SegmentedLexical:
             return {}
         parts = zip(self.lexicals, self._parts, self.excluded, strict=True)
         scores = np.concatenate(
-            [lexical.weighted_scores(part, weights, excluded) for lexical, part, excluded in parts]
+            [
+                lexical.weighted_scores(part, terms, weights, excluded)
+                for lexical, part, excluded in parts
+            ]
         )
         return _best(scores, k, ranges or [(0, self.size)])
 

@@ -129,6 +129,7 @@ QUESTIONS = [
     "How many homes got power back?",
     "Did schools reopen?",
     "Caspian Sea missiles",
+    "The dam, the Kelby dam: is the dam safe?",  # a repeated word counts each time
 ]
 
 
