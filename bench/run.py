@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -187,9 +188,23 @@ def section_eval() -> dict:
     return out
 
 
+def warm_query_latency(retriever: Any, queries: list, mode: str) -> dict[str, float]:
+    """p50/p95 of searching every question 3 times in ``mode``, after 10 warm-up searches."""
+    from bench.record import latency_percentiles
+
+    for q in queries[:10]:
+        retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
+    times = []
+    for _ in range(3):
+        for q in queries:
+            started = time.perf_counter()
+            retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
+            times.append(time.perf_counter() - started)
+    return latency_percentiles(times)
+
+
 def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
-    from bench.record import latency_percentiles
     from bot.evaluation import score_answers
     from index.evaluation import load_queries
     from newsdesk.wiring import load_embedder, load_index, open_answerer
@@ -202,15 +217,7 @@ def section_latency() -> dict:
     queries = load_queries(DEV)
     out: dict = {"chunks": len(index.chunks)}
     for mode in ("dense", "bm25", "hybrid"):
-        for q in queries[:10]:
-            retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-        times = []
-        for _ in range(3):
-            for q in queries:
-                started = time.perf_counter()
-                retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-                times.append(time.perf_counter() - started)
-        out[mode] = latency_percentiles(times)
+        out[mode] = warm_query_latency(retriever, queries, mode)
     scores = score_answers(answerer, queries * 2)
     out["answer_step"] = {
         "p50_ms": round(scores.answer_step_p50_ms, 2),
@@ -433,6 +440,28 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def write_web_copy(
+    corpus: Path, record: dict, path: str, lead: str, *, published: str | None = "2021-12-31"
+) -> None:
+    """An RTQA article with a new first sentence, written as `newsdesk update` writes what
+    it fetches (Markdown with front matter, under web/)."""
+    from ingest.pages import WebArticle
+    from ingest.writer import article_path, render, write_article
+
+    url = f"https://bench.example/{path}"
+    article = WebArticle(
+        url=url,
+        fetched_url=url,
+        title=f"Copy: {record.get('title') or ''}"[:200],
+        text=lead + record["text"],
+        source="Bench Daily",
+        author=None,
+        published=published,
+        fetched_at="2026-11-24T00:00:00+00:00",
+    )
+    write_article(corpus, article_path(url), render(article))
+
+
 def section_update(trials: int = 5) -> dict:
     """Adding 10 new articles (Markdown files, as `newsdesk update` writes them) to a copy of
     the RTQA index with `newsdesk index build`: wall time of the whole command (start-up,
@@ -440,8 +469,6 @@ def section_update(trials: int = 5) -> dict:
     the index's size; ``trials`` times on a fresh copy (this machine's page cache is
     small, so timings vary by a second or more), median reported. Issue 13's targets:
     <= 5 s and <= 5% of the index's bytes."""
-    from ingest.pages import WebArticle
-    from ingest.writer import article_path, render, write_article
 
     base_index = WORK / "rtqa-index"
     if not (base_index / "CURRENT").exists():
@@ -463,18 +490,7 @@ def section_update(trials: int = 5) -> dict:
         shutil.copy(base_index / "CURRENT", index / "CURRENT")
         before = _folder_bytes(index / current)
         for n, record in enumerate(records):
-            url = f"https://bench.example/update/{n}"
-            article = WebArticle(
-                url=url,
-                fetched_url=url,
-                title=f"Update {n}: {record.get('title') or ''}"[:200],
-                text=f"A new report, number {n}, follows. " + record["text"],
-                source="Bench Daily",
-                author=None,
-                published="2021-12-31",
-                fetched_at="2026-11-24T00:00:00+00:00",
-            )
-            write_article(corpus, article_path(url), render(article))
+            write_web_copy(corpus, record, f"update/{n}", f"A new report, number {n}, follows. ")
         seconds, rss, stdout = measured_rss_of(
             [*NEWSDESK, "index", "build", "--json", "--corpus", str(corpus), "--index", str(index)]
         )
@@ -522,11 +538,8 @@ def section_segments() -> dict:
     articles with a new first sentence, as a republished story would be). Then the merge
     itself: wall time and bytes written. Issue 13's target: p50/p95 with 20 segments
     within 10% of the merged index."""
-    from bench.record import latency_percentiles
     from index.builder import build_index
     from index.evaluation import evaluate, load_queries
-    from ingest.pages import WebArticle
-    from ingest.writer import article_path, render, write_article
     from newsdesk.wiring import build_options, load_embedder, load_index, open_retriever
 
     base_index = WORK / "rtqa-index"
@@ -547,18 +560,13 @@ def section_segments() -> dict:
     for batch in range(19):
         for n in range(batch * 10, batch * 10 + 10):
             record = records[n]
-            url = f"https://bench.example/segments/{n}"
-            article = WebArticle(
-                url=url,
-                fetched_url=url,
-                title=f"Republished: {record.get('title') or ''}"[:200],
-                text=f"A republished report, number {n}. " + record["text"],
-                source="Bench Daily",
-                author=None,
+            write_web_copy(
+                corpus,
+                record,
+                f"segments/{n}",
+                f"A republished report, number {n}. ",
                 published=record.get("published_at", "")[:10] or None,
-                fetched_at="2026-11-24T00:00:00+00:00",
             )
-            write_article(corpus, article_path(url), render(article))
         build_index(corpus, segmented, embedder, options)
     shutil.copytree(segmented, merged)
     started = time.perf_counter()
@@ -582,15 +590,7 @@ def section_segments() -> dict:
         retriever = open_retriever(served, index, query_embedder)
         figures: dict = {"segments": len(index.segments), "rows": len(index.chunks)}
         for mode in ("dense", "bm25", "hybrid"):
-            for q in queries[:10]:
-                retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-            times = []
-            for _ in range(3):
-                for q in queries:
-                    started = time.perf_counter()
-                    retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-                    times.append(time.perf_counter() - started)
-            figures[mode] = latency_percentiles(times)
+            figures[mode] = warm_query_latency(retriever, queries, mode)
             scores = evaluate(retriever, queries, mode, 10).to_json()
             figures[mode]["recall@5"] = scores["recall@5"]
             figures[mode]["mrr@10"] = scores["mrr@10"]

@@ -116,12 +116,7 @@ class LexicalIndex:
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         """Inverse document frequency of each term (BM25's formula); 0 for unknown terms."""
-        idf = self._idf_values()
-        out: dict[str, float] = {}
-        for term in terms:
-            column = self._vocab.get(term)
-            out[term] = float(idf[column]) if column is not None and column < len(idf) else 0.0
-        return out
+        return {term: float(value) for term, value in self._per_term(self._idf_values(), terms)}
 
     def tf_parts(self, average_length: float | None) -> np.ndarray:
         """Per stored (row, term) entry, BM25's term-frequency part tf / (tf + K) with
@@ -177,11 +172,14 @@ class LexicalIndex:
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
         """How many rows hold each term."""
-        df = self._doc_freq()
-        out: dict[str, int] = {}
+        return {term: int(value) for term, value in self._per_term(self._doc_freq(), terms)}
+
+    def _per_term(self, values: np.ndarray, terms: Sequence[str]) -> list[tuple[str, Any]]:
+        """Each term with its entry of a per-vocabulary array (0 for unknown terms)."""
+        out = []
         for term in terms:
             column = self._vocab.get(term)
-            out[term] = int(df[column]) if column is not None and column < len(df) else 0
+            out.append((term, values[column] if column is not None and column < len(values) else 0))
         return out
 
     def _doc_freq(self) -> np.ndarray:

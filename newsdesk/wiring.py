@@ -66,9 +66,7 @@ def torch_kept_out(settings: Settings) -> Iterator[None]:
     (profiled on RTQA). The torch backend and ``py:`` embedders are left alone, and so is a
     process that imported torch already; torch is importable again afterwards.
     """
-    uses_torch = settings.embedding_backend == "torch" or settings.embedding_model.startswith(
-        "py:"
-    )
+    uses_torch = settings.embedding_backend == "torch" or settings.embedding_model.startswith("py:")
     if uses_torch or "torch" in sys.modules:
         yield
         return
