@@ -147,7 +147,7 @@ class Fetcher:
         Raises ``FetchRefusedError`` for an address that may not be fetched and
         ``FetchError`` for everything else that goes wrong (its ``transient`` says
         whether trying again later makes sense)."""
-        self.addresses.target(url)  # a refused address is said as such, before robots.txt
+        target = self.addresses.target(url)  # a refused address is said so, before robots
         if self.policy.obey_robots:
             self._check_robots(url)
         headers = {"Accept": accept}
@@ -155,23 +155,27 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get(url, headers, self.policy.max_bytes)
+        return self._get(url, headers, self.policy.max_bytes, target)
 
     # -- one GET, redirects and retries -------------------------------------------------
 
-    def _get(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
+    def _get(
+        self, url: str, headers: dict[str, str], max_bytes: int, target: Target | None = None
+    ) -> Response:
+        """GET ``url`` (at ``target``, its checked address, if known), each redirect's
+        address checked once, before anything is asked of it."""
         seen = {url}
         current = url
+        target = target or self.addresses.target(url)
         for _ in range(self.policy.max_redirects + 1):
-            target = self.addresses.target(current)
             response = self._with_retries(current, target, headers, max_bytes)
             if isinstance(response, Response):
                 return response
             location = urljoin(current, response)
             if location in seen:
                 raise FetchError(f"{url}: redirect loop at {location}")
+            target = self.addresses.target(location)
             if self.policy.obey_robots and _origin(location) != _origin(current):
-                self.addresses.target(location)
                 self._check_robots(location)
             seen.add(location)
             current = location
