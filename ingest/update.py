@@ -237,7 +237,10 @@ class Ingestor:
             response = self.fetcher.get(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
             )
-            entries = [] if response.not_modified else parse_feed(response.body, feed.url).entries
+            # Relative links resolve against where the feed was found, after redirects.
+            entries = (
+                [] if response.not_modified else parse_feed(response.body, response.url).entries
+            )
         except (FetchError, FeedError) as exc:
             reason = _short(exc, feed.url)
             retry_at = self._failed(feed, reason)

@@ -287,3 +287,14 @@ def test_a_report_survives_its_json(web: LocalWeb, ingestor: Ingestor) -> None:
     report = ingestor.poll()
     again = type(report).from_json(report.to_json())
     assert again == report and again.summary() == report.summary()
+
+
+def test_relative_links_of_a_moved_feed_resolve_where_it_now_is(
+    web: LocalWeb, ingestor: Ingestor
+) -> None:
+    ingestor.follow(web.route("/old-feed", Route(rss([]))))
+    web.route("/new/article", Route(article_html("Quake hits Kelby", QUAKE + BRIDGE)))
+    web.route("/new/feed", Route(rss([{"title": "Quake", "link": "article"}])))
+    web.route("/old-feed", Route(status=301, location="/new/feed"))
+    (outcome,) = ingestor.poll().articles
+    assert (outcome.url, outcome.status) == (web.url("/new/article"), "added")
