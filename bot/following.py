@@ -61,10 +61,8 @@ class Following:
     async def feeds(self) -> list[FollowedFeed]:
         def listing(ingestor: Ingestor) -> list[FollowedFeed]:
             state = ingestor.state.read()
-            return [
-                FollowedFeed(f, sum(i.feed == f.name for i in state.items.values()))
-                for f in state.feeds
-            ]
+            counts = state.articles_per_feed()
+            return [FollowedFeed(f, counts[f.name]) for f in state.feeds]
 
         return await asyncio.to_thread(self._with, listing)
 

@@ -91,8 +91,10 @@ class Retriever:
         self.encoder = encoder
         self.mode = _check_mode(mode)
         self.max_query_chars = max_query_chars
-        self.dense = dense or _dense(index, ef_search)
-        self.lexical = lexical or _lexical(index)
+        # Each segment's mask of deleted rows, for both searchers (computed once a version).
+        excluded = [segment.excluded() for segment in index.segments]
+        self.dense = dense or _dense(index, excluded, ef_search)
+        self.lexical = lexical or _lexical(index, excluded)
         self.time = TimeRanker(index.row_days(), segments=index.bounds)
         # Equal scores (copies of one text) are ordered by day, article and place, not by
         # row number, so a search ranks alike however the rows are split into segments.
@@ -191,21 +193,22 @@ def _places(index: StoredIndex) -> list[int]:
     return places
 
 
-def _dense(index: StoredIndex, ef_search: int | None) -> DenseSearcher:
+def _dense(
+    index: StoredIndex, excluded: list[np.ndarray | None], ef_search: int | None
+) -> DenseSearcher:
     searchers = [
-        FaissSearcher(segment.vectors, ef_search=ef_search, excluded=segment.excluded())
-        for segment in index.segments
+        FaissSearcher(segment.vectors, ef_search=ef_search, excluded=mask)
+        for segment, mask in zip(index.segments, excluded, strict=True)
     ]
     return searchers[0] if len(searchers) == 1 else SegmentedDense(searchers, index.bounds)
 
 
-def _lexical(index: StoredIndex) -> LexicalSearcher:
+def _lexical(index: StoredIndex, excluded: list[np.ndarray | None]) -> LexicalSearcher:
     lexicals = [segment.lexical for segment in index.segments]
     if any(lexical is None for lexical in lexicals):
         raise ValueError("the index was loaded without its BM25 part")
-    if len(index.segments) == 1 and not index.segments[0].deleted:
+    if len(index.segments) == 1 and excluded[0] is None:
         return lexicals[0]  # type: ignore[return-value]
-    excluded = [segment.excluded() for segment in index.segments]
     return SegmentedLexical(lexicals, excluded)  # type: ignore[arg-type]
 
 

@@ -182,11 +182,6 @@ class Segment:
             (c.article_id in self.deleted for c in self.chunks), dtype=bool, count=len(self.chunks)
         )
 
-    def live_rows(self) -> int:
-        if not self.deleted:
-            return len(self.chunks)
-        return sum(c.article_id not in self.deleted for c in self.chunks)
-
 
 @dataclass(slots=True)
 class StoredIndex:
@@ -256,10 +251,12 @@ class StoredIndex:
 
     def live_rows(self) -> np.ndarray:
         """A mask of the rows search may return (not those of deleted articles)."""
-        masks = [
-            np.ones(len(segment.chunks), dtype=bool) if mask is None else ~mask
-            for segment, mask in ((s, s.excluded()) for s in self.segments)
-        ]
+        masks = []
+        for segment in self.segments:
+            excluded = segment.excluded()
+            masks.append(
+                np.ones(len(segment.chunks), dtype=bool) if excluded is None else ~excluded
+            )
         return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
     def chunk_text(self, row: int) -> str:

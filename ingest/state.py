@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -76,6 +77,10 @@ class IngestState:
         if item is not None:
             return item
         return next((i for i in self.items.values() if url in i.seen_as), None)
+
+    def articles_per_feed(self) -> Counter[str]:
+        """How many fetched articles each feed brought (one pass over the items)."""
+        return Counter(item.feed for item in self.items.values() if item.feed is not None)
 
     def item_with_text(self, content_hash: str) -> Item | None:
         return next((i for i in self.items.values() if i.content_hash == content_hash), None)

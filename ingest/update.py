@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -118,28 +118,8 @@ class UpdateReport:
     def to_json(self) -> dict[str, object]:
         return {
             "counts": self.counts(),
-            "feeds": [
-                {
-                    "name": f.name,
-                    "url": f.url,
-                    "status": f.status,
-                    "reason": f.reason,
-                    "entries": f.entries,
-                    "deferred": f.deferred,
-                }
-                for f in self.feeds
-            ],
-            "articles": [
-                {
-                    "url": o.url,
-                    "status": o.status,
-                    "reason": o.reason,
-                    "title": o.title,
-                    "path": o.path,
-                    "feed": o.feed,
-                }
-                for o in self.articles
-            ],
+            "feeds": [asdict(f) for f in self.feeds],
+            "articles": [asdict(o) for o in self.articles],
         }
 
 
@@ -212,9 +192,6 @@ class Ingestor:
 
     def feeds(self) -> list[Feed]:
         return self.state.read().feeds
-
-    def articles_from(self, feed: Feed) -> int:
-        return sum(i.feed == feed.name for i in self.state.read().items.values())
 
     # -- polling -----------------------------------------------------------------------
 

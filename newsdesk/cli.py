@@ -555,7 +555,7 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_ingestor(settings) as ingestor:
         state = ingestor.state.read()
-    counts = {f.name: sum(i.feed == f.name for i in state.items.values()) for f in state.feeds}
+    counts = state.articles_per_feed()
     if args.json:
         feeds = [{**asdict(f), "articles": counts[f.name]} for f in state.feeds]
         print(json.dumps({"feeds": feeds}, indent=2, ensure_ascii=False))
