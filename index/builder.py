@@ -169,7 +169,8 @@ def build_index(
             )
         spec = chunking_spec(options, embedder)
         previous, reuse, report.note = _previous(index_dir, embedder, spec)
-        reusable = previous.article_vectors() if previous and reuse else {}
+        # Stored chunk rows of live articles; their vectors are read only where needed.
+        reusable = previous.article_chunks() if previous and reuse else {}
 
         chunker = Chunker(
             options.chunk_tokens,
@@ -177,8 +178,8 @@ def build_index(
             model_count=embedder.count_tokens,
             model_limit=embedder.max_tokens,
         )
-        # Per article, in corpus order: its chunk spans and, when reused, their vectors.
-        per_article: list[tuple[Article, list[ChunkRef], np.ndarray | None]] = []
+        # Per article, in corpus order: its chunk spans, and whether they are reused.
+        per_article: list[tuple[Article, list[ChunkRef], bool]] = []
         pending: list[str] = []
         for article in reading.articles:
             old = previous.articles.get(article.id) if previous else None
@@ -187,13 +188,13 @@ def build_index(
                 and old.content_hash == article.content_hash
                 and article.id in reusable
             ):
-                refs, vectors = reusable[article.id]
-                per_article.append((article, refs, vectors))
+                refs = reusable[article.id]
+                per_article.append((article, refs, True))
                 report.reused += len(refs)
                 continue
             chunks = chunker.chunk(article)
             per_article.append(
-                (article, [ChunkRef(c.article_id, c.start, c.end) for c in chunks], None)
+                (article, [ChunkRef(c.article_id, c.start, c.end) for c in chunks], False)
             )
             pending.extend(c.text for c in chunks)
 
@@ -216,12 +217,13 @@ def build_index(
             report.removed = len(set(previous.articles) - {a.id for a in reading.articles})
 
         cursor = 0
-        rows: list[tuple[Article, list[ChunkRef], np.ndarray]] = []
-        for article, refs, vectors in per_article:
-            if vectors is None:
+        rows: list[Row] = []
+        for article, refs, reused in per_article:
+            vectors = None
+            if not reused:
                 vectors = new_vectors[cursor : cursor + len(refs)]
                 cursor += len(refs)
-            rows.append((article, refs, vectors.reshape(len(refs), embedder.dimension)))
+            rows.append((article, refs, vectors))
         # Date order makes every date window a contiguous range of rows (undated first).
         rows.sort(key=lambda row: (row[0].published or "", row[0].id))
         refs_all = [ref for _, refs, _ in rows for ref in refs]
@@ -252,7 +254,8 @@ def build_index(
                 segments = _appended(previous, rows, articles, statements, embedder, options)
             if segments is None:
                 report.compacted = previous is not None and len(previous.segments) > 1
-                segments = [_segment("", rows, statements, embedder, options)]
+                full = _with_vectors(rows, previous)
+                segments = [_segment("", full, statements, embedder, options)]
             elif segments and segments[-1].folder is None:
                 report.appended = len(segments[-1].articles)
             stored = StoredIndex(manifest, segments)
@@ -292,7 +295,7 @@ def _previous(
 ) -> tuple[StoredIndex | None, bool, str]:
     """The current index (to count removals), whether its vectors can be reused, and why not."""
     try:
-        previous = StoredIndex.load(index_dir, lexical=False)
+        previous = StoredIndex.load(index_dir, lexical=False, vectors=False)
     except IndexMissingError:
         return None, False, ""
     except (IndexCorruptError, IndexMismatchError) as exc:
@@ -336,7 +339,22 @@ def _same(
     )
 
 
-Row = tuple[Article, list[ChunkRef], np.ndarray]
+# An article, its chunk rows and their vectors: None while they are still only stored in
+# the previous index (an append never reads the vectors of articles it does not rewrite).
+Row = tuple[Article, list[ChunkRef], np.ndarray | None]
+
+
+def _with_vectors(rows: list[Row], previous: StoredIndex | None) -> list[Row]:
+    """``rows`` with the stored vectors of reused articles read from ``previous``."""
+    stored_ids = [article.id for article, _, vectors in rows if vectors is None]
+    if not stored_ids:
+        return rows
+    assert previous is not None
+    stored = previous.article_vectors(stored_ids)
+    return [
+        (article, refs, stored[article.id][1] if vectors is None else vectors)
+        for article, refs, vectors in rows
+    ]
 
 
 def _segment(
@@ -386,7 +404,7 @@ def _appended(
     if changed:
         if len(kept) + 1 > options.max_segments:
             return None
-        fresh = [row for row in rows if row[0].id in changed]
+        fresh = _with_vectors([row for row in rows if row[0].id in changed], previous)
         kept.append(_segment(new_segment_name(), fresh, statements, embedder, options))
     return kept
 

@@ -123,10 +123,12 @@ def load_embedder(
     batch_size: int = 16,
     threads: int = 2,
     queries_only: bool = False,
+    documents_only: bool = False,
 ) -> Embedder:
     """Load the embedder the settings name: a model name or path, or ``py:module:factory``.
 
     ``queries_only`` skips what only indexing needs (the int8 document model);
+    ``documents_only`` (a build) defers what only questions need until one is asked;
     ``cache_dir`` is the per-user cache (exports go to its ``models`` folder).
     """
     if name.startswith("py:"):
@@ -153,4 +155,5 @@ def load_embedder(
         (cache_dir or default_cache_dir()) / "models",
         document_precision="int8" if backend == "onnx-int8" and not queries_only else "fp32",
         threads=threads,
+        documents_only=documents_only,
     )

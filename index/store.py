@@ -31,14 +31,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -162,7 +161,7 @@ class Segment:
     name: str  # "" for the base segment, whose files are at the version's root
     articles: dict[str, Article]
     chunks: list[ChunkRef]
-    vectors: Any  # faiss.Index
+    vectors: Any  # faiss.Index; None when loaded without them (read by ``vector_index``)
     lexical: LexicalIndex | None  # None when loaded for a rebuild only
     statements: dict[str, tuple[Statement, ...]] | None
     deleted: frozenset[str] = frozenset()
@@ -173,6 +172,20 @@ class Segment:
     @property
     def prefix(self) -> str:
         return f"{SEGMENTS}/{self.name}/" if self.name else ""
+
+    def vector_index(self) -> Any:
+        """The segment's FAISS index, read from its folder (and verified) if it was loaded
+        without it."""
+        if self.vectors is None:
+            if self.folder is None or VECTORS not in self.files:
+                raise ValueError(f"segment {self.name!r} has no vectors to read")
+            path = self.folder / VECTORS
+            try:
+                data = _verified(path, path.read_bytes(), self.files[VECTORS])
+            except FileNotFoundError:
+                raise IndexCorruptError(f"index file {path} is missing; {_REBUILD}") from None
+            self.vectors = _checked_faiss(data, path, len(self.chunks), None)
+        return self.vectors
 
     def excluded(self) -> np.ndarray | None:
         """A mask of the rows of deleted articles; None when every row is live."""
@@ -263,17 +276,31 @@ class StoredIndex:
         ref = self.chunks[row]
         return self.articles[ref.article_id].text[ref.start : ref.end]
 
-    def article_vectors(self) -> dict[str, tuple[list[ChunkRef], np.ndarray]]:
-        """Each live article's chunks with their stored vectors (for reuse by a rebuild)."""
-        out: dict[str, tuple[list[ChunkRef], np.ndarray]] = {}
+    def article_chunks(self) -> dict[str, list[ChunkRef]]:
+        """Each live article's chunk rows, in text order."""
+        out: dict[str, list[ChunkRef]] = {}
         for segment in self.segments:
-            if not segment.chunks:
-                continue
-            matrix = segment.vectors.reconstruct_n(0, len(segment.chunks))
+            for ref in segment.chunks:
+                if ref.article_id not in segment.deleted:
+                    out.setdefault(ref.article_id, []).append(ref)
+        return out
+
+    def article_vectors(
+        self, ids: Collection[str] | None = None
+    ) -> dict[str, tuple[list[ChunkRef], np.ndarray]]:
+        """Live articles' chunks with their stored vectors (for reuse by a rebuild): those
+        of ``ids``, or all. Only segments holding one of them have their vectors read."""
+        out: dict[str, tuple[list[ChunkRef], np.ndarray]] = {}
+        wanted = None if ids is None else set(ids)
+        for segment in self.segments:
             rows: dict[str, list[int]] = {}
             for row, ref in enumerate(segment.chunks):
-                if ref.article_id not in segment.deleted:
-                    rows.setdefault(ref.article_id, []).append(row)
+                aid = ref.article_id
+                if aid not in segment.deleted and (wanted is None or aid in wanted):
+                    rows.setdefault(aid, []).append(row)
+            if not rows:
+                continue
+            matrix = segment.vector_index().reconstruct_n(0, len(segment.chunks))
             out.update(
                 (aid, ([segment.chunks[r] for r in rs], matrix[rs])) for aid, rs in rows.items()
             )
@@ -387,14 +414,16 @@ class StoredIndex:
     # -- reading -------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, root: Path, *, lexical: bool = True) -> StoredIndex:
+    def load(cls, root: Path, *, lexical: bool = True, vectors: bool = True) -> StoredIndex:
         """Load the current version, verifying every file against the manifest first.
 
-        ``lexical=False`` skips the BM25 files (a rebuild, which only reuses vectors).
+        ``lexical=False`` skips the BM25 files (a rebuild, which only reuses vectors);
+        ``vectors=False`` defers each segment's vectors until ``Segment.vector_index`` (an
+        update that appends a segment never reads the older ones' vectors).
         """
         for attempt in range(3):
             try:
-                return cls._load_once(root, lexical)
+                return cls._load_once(root, lexical, vectors)
             except FileNotFoundError:
                 # A concurrent build replaced and removed the version we were reading.
                 if attempt == 2:
@@ -402,14 +431,15 @@ class StoredIndex:
         raise AssertionError("unreachable")
 
     @classmethod
-    def _load_once(cls, root: Path, with_lexical: bool) -> StoredIndex:
+    def _load_once(cls, root: Path, with_lexical: bool, with_vectors: bool) -> StoredIndex:
         version, manifest_hash = read_pointer(root)
         folder = root / version
         if not folder.is_dir():
             raise IndexCorruptError(f"index version folder {folder} is missing; {_REBUILD}")
         manifest = read_manifest(folder, manifest_hash)
         segments = [
-            _load_segment(folder, entry, manifest, with_lexical) for entry in manifest.segments
+            _load_segment(folder, entry, manifest, with_lexical, with_vectors)
+            for entry in manifest.segments
         ]
         try:
             index = cls(manifest, segments, version)
@@ -423,17 +453,27 @@ class StoredIndex:
 
 
 def _load_segment(
-    version_folder: Path, entry: dict[str, Any], manifest: Manifest, with_lexical: bool
+    version_folder: Path,
+    entry: dict[str, Any],
+    manifest: Manifest,
+    with_lexical: bool,
+    with_vectors: bool,
 ) -> Segment:
     name = entry.get("name", "")
     if not isinstance(name, str) or (name and not _SEGMENT_NAME.fullmatch(name)):
         raise IndexCorruptError(f"{version_folder / MANIFEST} names a bad segment; {_REBUILD}")
     prefix = f"{SEGMENTS}/{name}/" if name else ""
     folder = version_folder / prefix
-    blobs = {
-        part: _read_verified(version_folder, prefix + part, manifest)
-        for part in (ARTICLES, CHUNKS, VECTORS)
+    files = {
+        part: manifest.files[prefix + part]
+        for part in (*segment_files(), *_OPTIONAL_FILES)
+        if prefix + part in manifest.files
     }
+    complete = all(part in files for part in segment_files())
+    # Vectors can wait only where the segment's files are all listed (to verify later).
+    deferred = not with_vectors and complete
+    parts = (ARTICLES, CHUNKS) if deferred else (ARTICLES, CHUNKS, VECTORS)
+    blobs = {part: _read_verified(version_folder, prefix + part, manifest) for part in parts}
     try:
         articles = {a.id: a for a in map(_article_from_row, _jsonl(blobs[ARTICLES]))}
         chunks = [ChunkRef(**row) for row in _jsonl(blobs[CHUNKS])]
@@ -442,13 +482,9 @@ def _load_segment(
         raise IndexCorruptError(
             f"index metadata in {folder} cannot be read ({exc}); {_REBUILD}"
         ) from None
-    vectors = _read_faiss(blobs[VECTORS], folder / VECTORS)
-    if vectors.ntotal != len(chunks) or vectors.d != manifest.dimension:
-        raise IndexCorruptError(
-            f"{folder / VECTORS} holds {vectors.ntotal} vectors of dimension {vectors.d} "
-            f"but the metadata lists {len(chunks)} chunks of dimension {manifest.dimension}; "
-            f"{_REBUILD}"
-        )
+    vectors = None
+    if not deferred:
+        vectors = _checked_faiss(blobs[VECTORS], folder / VECTORS, len(chunks), manifest.dimension)
     if any(c.article_id not in articles for c in chunks) or not deleted <= set(articles):
         raise IndexCorruptError(f"{folder / CHUNKS} names unknown articles; {_REBUILD}")
     lexical = None
@@ -474,12 +510,6 @@ def _load_segment(
             raise IndexCorruptError(
                 f"{folder / STATEMENTS} cannot be read ({exc}); {_REBUILD}"
             ) from None
-    files = {
-        part: manifest.files[prefix + part]
-        for part in (*segment_files(), *_OPTIONAL_FILES)
-        if prefix + part in manifest.files
-    }
-    complete = all(part in files for part in segment_files())
     return Segment(
         name,
         articles,
@@ -678,6 +708,11 @@ def _read_verified(folder: Path, name: str, manifest: Manifest) -> bytes:
         if not folder.exists():
             raise
         raise IndexCorruptError(f"index file {path} is missing; {_REBUILD}") from None
+    return _verified(path, data, expected)
+
+
+def _verified(path: Path, data: bytes, expected: dict[str, Any]) -> bytes:
+    """``data``, refused unless its size and checksum are those the manifest lists."""
     if len(data) != expected.get("bytes") or hashlib.sha256(data).hexdigest() != expected.get(
         "sha256"
     ):
@@ -687,25 +722,42 @@ def _read_verified(folder: Path, name: str, manifest: Manifest) -> bytes:
     return data
 
 
-def _read_faiss(data: bytes, path: Path) -> Any:
+def _checked_faiss(data: bytes, path: Path, rows: int, dimension: int | None) -> Any:
+    """The FAISS index in ``data``, refused unless it holds ``rows`` vectors (of
+    ``dimension``, when given)."""
     import faiss
 
     try:
-        return faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        vectors = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     except RuntimeError:
         raise IndexCorruptError(f"index file {path} cannot be read by FAISS; {_REBUILD}") from None
+    if vectors.ntotal != rows or (dimension is not None and vectors.d != dimension):
+        raise IndexCorruptError(
+            f"{path} holds {vectors.ntotal} vectors of dimension {vectors.d} but the metadata "
+            f"lists {rows} chunks of dimension {dimension or vectors.d}; {_REBUILD}"
+        )
+    return vectors
 
 
 def _jsonl(data: bytes) -> Iterator[dict[str, Any]]:
-    """Rows of a JSON Lines file, parsed line by line from the bytes.
+    """Rows of a JSON Lines file, parsed a block of lines (about 256 KB) at a time.
 
-    Decoding and splitting 37 MB (the RTQA articles) in single calls held the GIL for
-    200 ms and stalled the bot's event loop during a hot swap; one short line at a time
-    lets other threads run in between.
+    One ``json.loads`` a line spent most of a load in call overhead (46k chunk rows: 170 ms
+    against 36 ms in one call), but one call over 37 MB (the RTQA articles) held the GIL
+    for 200 ms and stalled the bot's event loop during a hot swap; a block is parsed in a
+    few milliseconds, and other threads run in between.
     """
-    for line in io.BytesIO(data):
-        if line.strip():
-            yield json.loads(line)
+    start, size = 0, len(data)
+    while start < size:
+        end = data.find(b"\n", min(start + _JSONL_BLOCK, size - 1))
+        end = size if end < 0 else end
+        lines = [line for line in data[start:end].split(b"\n") if line.strip()]
+        if lines:
+            yield from json.loads(b"[" + b",".join(lines) + b"]")
+        start = end + 1
+
+
+_JSONL_BLOCK = 256 * 1024
 
 
 def _article_row(article: Article) -> dict[str, Any]:

@@ -372,7 +372,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import build_options, load_embedder
 
     load_pipeline()  # here, not in the build's attributing thread: imports there contend
-    embedder = load_embedder(settings)
+    embedder = load_embedder(settings, documents_only=True)
     options = replace(build_options(settings), compact=args.compact)
     with _progress() as progress:
         report = build_index(
@@ -398,7 +398,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from index.stats import IndexStats
     from index.store import StoredIndex
 
-    stats = IndexStats.of(StoredIndex.load(settings.index_dir, lexical=False), settings.index_dir)
+    index = StoredIndex.load(settings.index_dir, lexical=False, vectors=False)
+    stats = IndexStats.of(index, settings.index_dir)
     if args.json:
         print(json.dumps(asdict(stats), indent=2, ensure_ascii=False))
     else:
@@ -410,7 +411,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from index.stats import newest_first
     from index.store import StoredIndex
 
-    index = StoredIndex.load(settings.index_dir, lexical=False)
+    index = StoredIndex.load(settings.index_dir, lexical=False, vectors=False)
     articles = newest_first(list(index.articles.values()))
     if args.json:
         print(json.dumps({"articles": [a.meta() for a in articles]}, indent=2, ensure_ascii=False))
@@ -427,7 +428,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from index.store import StoredIndex
 
-    index = StoredIndex.load(settings.index_dir, lexical=False)
+    index = StoredIndex.load(settings.index_dir, lexical=False, vectors=False)
     article = index.articles.get(args.id) or next(
         (a for a in index.articles.values() if args.id in a.aliases), None
     )
@@ -615,7 +616,7 @@ def _index_fetched(
         from newsdesk.wiring import build_options, load_embedder
 
         load_pipeline()
-        embedder = load_embedder(settings)
+        embedder = load_embedder(settings, documents_only=True)
         with _progress() as progress:
             build = build_index(
                 settings.corpus_dir,

@@ -79,11 +79,16 @@ def torch_kept_out(settings: Settings) -> Iterator[None]:
 
 
 def load_embedder(
-    settings: Settings, *, serving: bool = False, queries_only: bool = False
+    settings: Settings,
+    *,
+    serving: bool = False,
+    queries_only: bool = False,
+    documents_only: bool = False,
 ) -> Embedder:
     """The configured embedder. ``serving`` (a process that searches: query, ask, eval,
     serve) keeps document encoding to one thread (short sentences for answers run fastest
-    so) and then sets the search thread policy (see ``configure_search_threads``)."""
+    so) and then sets the search thread policy (see ``configure_search_threads``);
+    ``documents_only``: for a build, which encodes no question."""
     from index.embedding import load_embedder as load
 
     embedder = load(
@@ -93,6 +98,7 @@ def load_embedder(
         batch_size=settings.embed_batch_size,
         threads=1 if serving else 2,
         queries_only=queries_only,
+        documents_only=documents_only,
     )
     if serving:
         configure_search_threads()

@@ -239,3 +239,26 @@ def test_a_killed_build_leaves_no_attribution_worker_behind(tmp_path):
     while any(os.path.exists(f"/proc/{pid}") for pid in alive) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in alive if os.path.exists(f"/proc/{pid}")]
+
+
+def test_documents_embedded_side_by_side_get_the_vectors_of_one_at_a_time(
+    real_embedder, model_cache
+):
+    """Two threads share the document session (the default for a build): same vectors, in
+    order, as one thread; a build's embedder opens its question session only when asked."""
+    from index.embedding import load_embedder
+    from tests.conftest import DEFAULT_MODEL, SEED_CORPUS
+
+    texts = [
+        paragraph
+        for path in sorted(SEED_CORPUS.iterdir())
+        for paragraph in path.read_text().split("\n\n")
+        if paragraph.strip()
+    ]
+    one = load_embedder(
+        DEFAULT_MODEL, backend="onnx-int8", cache_dir=model_cache, threads=1, documents_only=True
+    )
+    assert len(texts) > 4
+    assert np.array_equal(real_embedder.encode_documents(texts), one.encode_documents(texts))
+    assert one._query_session is None
+    assert np.array_equal(one.encode(texts[:2]), real_embedder.encode(texts[:2]))

@@ -201,3 +201,45 @@ def test_links_survive_the_old_version_being_collected(tmp_path: Path) -> None:
     stored = StoredIndex.load(index)
     assert len(stored.segments) == 4 and len(stored.articles) == 5
     assert all(os.path.exists(s.folder / "vectors.faiss") for s in stored.segments)
+
+
+def test_an_update_reads_no_vectors_of_the_segments_it_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.store import Segment
+
+    corpus, index = seed_copy(tmp_path), tmp_path / "index"
+    build_index(corpus, index, HashEmbedder())
+    read: list[str] = []
+    original = Segment.vector_index
+
+    def spy(segment: Segment):
+        read.append(segment.name)
+        return original(segment)
+
+    monkeypatch.setattr(Segment, "vector_index", spy)
+    write(corpus / "dam.txt", NEWS["dam"])
+    assert build_index(corpus, index, HashEmbedder()).appended == 1
+    assert read == []
+    # A merge needs every live row's vectors: it reads each segment's, once.
+    report = build_index(corpus, index, HashEmbedder(), BuildOptions(compact=True))
+    assert report.compacted and len(read) == 2 and len(set(read)) == 2
+
+
+def test_vectors_loaded_later_are_verified_like_the_rest(tmp_path: Path) -> None:
+    corpus, index = seed_copy(tmp_path), tmp_path / "index"
+    build_index(corpus, index, HashEmbedder())
+    stored = StoredIndex.load(index, lexical=False, vectors=False)
+    assert stored.segments[0].vectors is None
+    full = StoredIndex.load(index)
+    later = stored.article_vectors()
+    for aid, (refs, vectors) in full.article_vectors().items():
+        assert later[aid][0] == refs and (later[aid][1] == vectors).all()
+    deferred = StoredIndex.load(index, lexical=False, vectors=False)
+    version = (index / CURRENT).read_text().split()[0]
+    path = index / version / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        deferred.segments[0].vector_index()
