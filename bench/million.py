@@ -213,13 +213,15 @@ def _time_questions(retriever, exact_retriever, queries: list) -> dict:
                 ("dense_window", ranges[-1], dense_window),
             ):
                 started = time.perf_counter()
-                got = retriever.dense.search(question.vector, 10, [rng_])
+                got = retriever.dense.search(question.vector, 10, [[rng_]])
                 times.append(time.perf_counter() - started)
-                truth = exact_retriever.dense.search(question.vector, 10, [rng_])
+                truth = exact_retriever.dense.search(question.vector, 10, [[rng_]])
                 hits[name] += len(set(got) & set(truth))
                 totals[name] += len(truth)
             started = time.perf_counter()
-            retriever.lexical.search(question.terms, 100, ranges)
+            retriever.lexical.search(
+                question.terms, 100, retriever.time.selections(question.window, question.as_of)
+            )
             bm25.append(time.perf_counter() - started)
             started = time.perf_counter()
             found = retriever.search(q.question, 10, mode="hybrid", as_of=q.as_of)

@@ -18,8 +18,11 @@ from index.types import RowRange
 class DenseSearcher(Protocol):
     """Scores rows by similarity to a query vector."""
 
-    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
-        """The best ``k`` rows of each range with their similarity (higher is closer)."""
+    def search(
+        self, vector: np.ndarray, k: int, selections: Sequence[Sequence[RowRange]]
+    ) -> dict[int, float]:
+        """The best ``k`` rows of each selection (a list of row ranges: a date window in
+        every segment) with their similarity (higher is closer)."""
         ...
 
 
@@ -58,38 +61,62 @@ class FaissSearcher:
         self._stored = _flat_view(_storage(vectors) if self._hnsw else vectors)
         self._exact_window_rows = exact_window_rows
 
-    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+    def search(
+        self, vector: np.ndarray, k: int, selections: Sequence[Sequence[RowRange]]
+    ) -> dict[int, float]:
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         found: dict[int, float] = {}
-        excluded = self._excluded
-        for lo, hi in ranges:
-            want = min(k, hi - lo)
-            if want <= 0:
-                continue
-            if self._stored is not None and (self._exact(lo, hi) or excluded is not None):
-                # A date window is a slice of rows: score just those (a filtered FAISS
-                # search would still visit every vector, or miss some in a graph).
-                window = self._stored[lo:hi] @ query[0]
-                if excluded is not None:
-                    window[excluded[lo:hi]] = -np.inf
-                top = np.argpartition(-window, want - 1)[:want]
-                scores, rows = window[top][None, :], (top + lo)[None, :]
-            else:
-                # Deleted rows are asked for too, then dropped (a graph index).
-                extra = int(excluded[lo:hi].sum()) if excluded is not None else 0
-                selector, params = self._params(lo, hi)
-                scores, rows = self.vectors.search(query, min(want + extra, hi - lo), params=params)
-                del selector  # kept alive until here: params.sel does not own it
-            rows, scores = rows[0], scores[0]
-            keep = (rows >= 0) & np.isfinite(scores)
-            if excluded is not None:
-                keep &= ~excluded[np.maximum(rows, 0)]
-            rows, scores = rows[keep], scores[keep]
-            if len(rows) > want:  # deleted rows were asked for too
-                best = np.argsort(-scores, kind="stable")[:want]
-                rows, scores = rows[best], scores[best]
-            found.update(zip(rows.tolist(), scores.tolist(), strict=True))
+        if self._stored is not None and self.size <= SMALL_INDEX_ROWS:
+            # A small index (one small segment, or several merged with a window in each):
+            # one product scores every row, then each selection keeps its best.
+            every = self._stored @ query[0]
+            if self._excluded is not None:
+                every[self._excluded] = -np.inf
+            for selection in selections:
+                rows = _rows_of(selection)
+                found.update(_top_rows(rows, every[rows], k))
+            return found
+        for selection in selections:
+            best: dict[int, float] = {}
+            for lo, hi in selection:
+                best.update(self._search_range(query, k, lo, hi))
+            if len(selection) > 1 and len(best) > k:
+                rows = np.fromiter(best, dtype=np.int64, count=len(best))
+                best = _top_rows(rows, np.fromiter(best.values(), dtype=np.float32), k)
+            found.update(best)
         return found
+
+    def _search_range(self, query: np.ndarray, k: int, lo: int, hi: int) -> dict[int, float]:
+        """The best ``k`` live rows of ``lo..hi``."""
+        want = min(k, hi - lo)
+        if want <= 0:
+            return {}
+        excluded = self._excluded
+        if self._stored is not None and (self._exact(lo, hi) or excluded is not None):
+            # A date window is a slice of rows: score just those (a filtered FAISS
+            # search would still visit every vector, or miss some in a graph).
+            window = self._stored[lo:hi] @ query[0]
+            if excluded is not None:
+                window[excluded[lo:hi]] = -np.inf
+            top = np.argpartition(-window, want - 1)[:want]
+            scores, rows = window[top], top + lo
+        else:
+            # Deleted rows are asked for too, then dropped (a graph index).
+            extra = int(excluded[lo:hi].sum()) if excluded is not None else 0
+            selector, params = self._params(lo, hi)
+            found_scores, found_rows = self.vectors.search(
+                query, min(want + extra, hi - lo), params=params
+            )
+            del selector  # kept alive until here: params.sel does not own it
+            rows, scores = found_rows[0], found_scores[0]
+        keep = (rows >= 0) & np.isfinite(scores)
+        if excluded is not None:
+            keep &= ~excluded[np.maximum(rows, 0)]
+        rows, scores = rows[keep], scores[keep]
+        if len(rows) > want:  # deleted rows were asked for too
+            best = np.argsort(-scores, kind="stable")[:want]
+            rows, scores = rows[best], scores[best]
+        return dict(zip(rows.tolist(), scores.tolist(), strict=True))
 
     def _exact(self, lo: int, hi: int) -> bool:
         """Score rows ``lo..hi`` one by one rather than through the index?"""
@@ -136,6 +163,35 @@ def _flat_view(vectors: Any) -> np.ndarray | None:
     return np.asarray(data).reshape(vectors.ntotal, vectors.d)
 
 
+def _rows_of(selection: Sequence[RowRange]) -> np.ndarray:
+    """The row numbers of ``selection``'s ranges, in order."""
+    if len(selection) == 1:
+        lo, hi = selection[0]
+        return np.arange(lo, hi)
+    return np.concatenate([np.arange(lo, hi) for lo, hi in selection] or [np.zeros(0, int)])
+
+
+def _top_rows(rows: np.ndarray, scores: np.ndarray, k: int) -> dict[int, float]:
+    """The ``k`` best of ``rows`` by ``scores`` (same length), leaving out -inf (deleted)."""
+    if len(rows) > k:
+        top = np.argpartition(-scores, k - 1)[:k]
+        rows, scores = rows[top], scores[top]
+    keep = np.isfinite(scores)
+    return dict(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
+
+
+def merged_flat(indexes: Sequence[Any]) -> Any:
+    """One flat inner-product index of the vectors of ``indexes``, in order: several small
+    segments searched as one (``SMALL_INDEX_ROWS`` rows at most, so scored exactly)."""
+    import faiss
+
+    merged = faiss.IndexFlatIP(int(indexes[0].d))
+    for index in indexes:
+        if index.ntotal:
+            merged.add(index.reconstruct_n(0, index.ntotal))
+    return merged
+
+
 class SegmentedDense:
     """Dense search over an index of several segments: each range goes to the segment that
     holds it (row numbers offset by the segment's first row); scores are comparable across
@@ -145,14 +201,22 @@ class SegmentedDense:
         self.searchers = list(searchers)
         self.bounds = list(bounds)
 
-    def search(self, vector: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
+    def search(
+        self, vector: np.ndarray, k: int, selections: Sequence[Sequence[RowRange]]
+    ) -> dict[int, float]:
+        """The best ``k`` rows of each selection within each part (the caller keeps the
+        best ``k`` of each selection across parts)."""
         found: dict[int, float] = {}
         for (first, last), searcher in zip(self.bounds, self.searchers, strict=True):
             local = [
-                (max(lo, first) - first, min(hi, last) - first)
-                for lo, hi in ranges
-                if lo < last and hi > first
+                [
+                    (max(lo, first) - first, min(hi, last) - first)
+                    for lo, hi in selection
+                    if lo < last and hi > first
+                ]
+                for selection in selections
             ]
+            local = [selection for selection in local if selection]
             if local:
                 found.update(
                     (row + first, s) for row, s in searcher.search(vector, k, local).items()

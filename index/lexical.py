@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -146,34 +147,6 @@ class LexicalIndex:
             part = tf / (tf + k_new)
         return part.astype(np.float32)
 
-    def weighted_scores(
-        self,
-        parts: np.ndarray,
-        terms: Sequence[str],
-        weights: dict[str, float],
-        excluded: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Every row's score: the sum over ``terms`` (a repeated term counts again, as in
-        bm25s) of ``weights[term]`` times the term's ``parts`` (from ``tf_parts``); 0 for
-        ``excluded`` rows."""
-        indices = np.asarray(self._scores["indices"])
-        indptr = np.asarray(self._scores["indptr"])
-        scores = np.zeros(self.size, dtype=np.float32)
-        for term in terms:
-            column = self._vocab.get(term)
-            weight = weights.get(term, 0.0)
-            if column is None or column >= len(indptr) - 1 or weight <= 0:
-                continue
-            lo, hi = int(indptr[column]), int(indptr[column + 1])
-            scores[indices[lo:hi]] += np.float32(weight) * parts[lo:hi]
-        if excluded is not None:
-            scores[excluded] = 0
-        return scores
-
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many rows hold each term."""
-        return {term: int(value) for term, value in self._per_term(self._doc_freq(), terms)}
-
     def _per_term(self, values: np.ndarray, terms: Sequence[str]) -> list[tuple[str, Any]]:
         """Each term with its entry of a per-vocabulary array (0 for unknown terms)."""
         out = []
@@ -194,21 +167,116 @@ class LexicalIndex:
             return self._idf
 
     def search(
-        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
+        self,
+        terms: Sequence[str],
+        k: int,
+        selections: Sequence[Sequence[RowRange]] | None = None,
     ) -> dict[int, float]:
-        """BM25 scores of the best ``k`` rows within each row range (the whole index by
-        default), scored once for all ranges; rows scoring 0 are left out."""
+        """BM25 scores of the best ``k`` rows of each selection (a list of row ranges; the
+        whole index by default), scored once for all; rows scoring 0 are left out."""
         known = [t for t in terms if t in self._vocab]
         if not known or self.size == 0:
             return {}
         scores = np.asarray(self._model.get_scores(known), dtype=np.float32)
-        return _best(scores, k, ranges or [(0, self.size)])
+        return _best(scores, k, selections or [[(0, self.size)]])
 
 
 def idf(doc_freq: np.ndarray, rows: int) -> np.ndarray:
     """BM25's inverse document frequency ("lucene" variant, as bm25s scores with)."""
     n = max(rows, 1)
     return np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """The rows holding each term, with BM25's term-frequency part of each (row, term)
+    under one average row length: the searchable form of one segment, or of several small
+    segments merged (their rows numbered on, one after the other)."""
+
+    vocab: dict[str, int]
+    indptr: np.ndarray  # the rows of column c are indices[indptr[c]:indptr[c + 1]]
+    indices: np.ndarray
+    parts: np.ndarray  # float32, one per stored (row, term) entry
+    size: int  # rows
+    excluded: np.ndarray | None  # rows never scored (deleted articles')
+
+    @classmethod
+    def of(
+        cls,
+        lexicals: Sequence[LexicalIndex],
+        average_length: float | None,
+        excluded: Sequence[np.ndarray | None],
+    ) -> Postings:
+        """The postings of ``lexicals`` (consecutive segments) merged, their parts under
+        ``average_length``; ``excluded``: each one's mask of deleted rows (or None)."""
+        size = sum(lexical.size for lexical in lexicals)
+        mask = None
+        if any(m is not None for m in excluded):
+            mask = np.concatenate(
+                [
+                    np.zeros(lexical.size, dtype=bool) if m is None else m
+                    for lexical, m in zip(lexicals, excluded, strict=True)
+                ]
+            )
+        if len(lexicals) == 1:
+            (lexical,) = lexicals
+            return cls(
+                lexical._vocab,
+                np.asarray(lexical._scores["indptr"]),
+                np.asarray(lexical._scores["indices"]),
+                lexical.tf_parts(average_length),
+                size,
+                mask,
+            )
+        vocab: dict[str, int] = {}
+        rows, columns, parts = [], [], []
+        offset = 0
+        for lexical in lexicals:
+            indptr = np.asarray(lexical._scores["indptr"])
+            width = len(indptr) - 1
+            remap = np.zeros(width, dtype=np.int64)
+            for term, column in lexical._vocab.items():
+                if column < width:
+                    remap[column] = vocab.setdefault(term, len(vocab))
+            columns.append(remap[np.repeat(np.arange(width), np.diff(indptr))])
+            rows.append(np.asarray(lexical._scores["indices"], dtype=np.int64) + offset)
+            parts.append(lexical.tf_parts(average_length))
+            offset += lexical.size
+        all_rows, all_columns = np.concatenate(rows), np.concatenate(columns)
+        order = np.lexsort((all_rows, all_columns))  # by column, then row
+        counts = np.bincount(all_columns, minlength=len(vocab))
+        return cls(
+            vocab,
+            np.concatenate([[0], np.cumsum(counts)]),
+            all_rows[order].astype(np.int32),
+            np.concatenate(parts)[order],
+            size,
+            mask,
+        )
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many rows hold each term (deleted rows included, as in the stored files)."""
+        out = {}
+        for term in terms:
+            column = self.vocab.get(term)
+            known = column is not None and column < len(self.indptr) - 1
+            out[term] = int(self.indptr[column + 1] - self.indptr[column]) if known else 0
+        return out
+
+    def scores(self, terms: Sequence[str], weights: dict[str, float]) -> np.ndarray:
+        """Every row's score: the sum over ``terms`` (a repeated term counts again, as in
+        bm25s) of ``weights[term]`` times the term's part; 0 for excluded rows."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term in terms:
+            column = self.vocab.get(term)
+            weight = weights.get(term, 0.0)
+            if column is None or column >= len(self.indptr) - 1 or weight <= 0:
+                continue
+            lo, hi = int(self.indptr[column]), int(self.indptr[column + 1])
+            scores[self.indices[lo:hi]] += np.float32(weight) * self.parts[lo:hi]
+        if self.excluded is not None:
+            scores[self.excluded] = 0
+        return scores
 
 
 class SegmentedLexical:
@@ -218,24 +286,33 @@ class SegmentedLexical:
     across the segments in order; deleted rows are never returned."""
 
     def __init__(
-        self, lexicals: Sequence[LexicalIndex], excluded: Sequence[np.ndarray | None]
+        self,
+        lexicals: Sequence[LexicalIndex],
+        excluded: Sequence[np.ndarray | None],
+        groups: Sequence[Sequence[int]] | None = None,
     ) -> None:
         """``lexicals``: the segments' BM25 indexes in row order; ``excluded``: each one's
-        mask of deleted rows (or None)."""
-        self.lexicals = list(lexicals)
-        self.excluded = list(excluded)
-        self.size = sum(lexical.size for lexical in self.lexicals)
+        mask of deleted rows (or None); ``groups``: consecutive segments searched as one
+        part (their postings merged once, here), by default each segment alone."""
+        groups = [list(g) for g in groups] if groups else [[i] for i in range(len(lexicals))]
+        if [i for g in groups for i in g] != list(range(len(lexicals))):
+            raise ValueError("groups must list every segment once, in order")
+        self.size = sum(lexical.size for lexical in lexicals)
         # The whole index's average row length, when every segment kept its row lengths.
-        known = all(lexical.lengths is not None for lexical in self.lexicals)
-        total = sum(int(lexical.lengths.sum()) for lexical in self.lexicals if known)  # type: ignore[union-attr]
+        known = all(lexical.lengths is not None for lexical in lexicals)
+        total = sum(int(lexical.lengths.sum()) for lexical in lexicals if known)  # type: ignore[union-attr]
         self.average_length = total / self.size if known and self.size else None
-        # Each segment's term-frequency parts under the whole index's average length.
-        self._parts = [lexical.tf_parts(self.average_length) for lexical in self.lexicals]
+        self.parts = [
+            Postings.of(
+                [lexicals[i] for i in group], self.average_length, [excluded[i] for i in group]
+            )
+            for group in groups
+        ]
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         df = dict.fromkeys(terms, 0)
-        for lexical in self.lexicals:
-            for term, count in lexical.doc_freqs(terms).items():
+        for part in self.parts:
+            for term, count in part.doc_freqs(terms).items():
                 df[term] += count
         return {
             term: float(idf(np.array(count), self.size)) if count else 0.0
@@ -243,24 +320,30 @@ class SegmentedLexical:
         }
 
     def search(
-        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
+        self,
+        terms: Sequence[str],
+        k: int,
+        selections: Sequence[Sequence[RowRange]] | None = None,
     ) -> dict[int, float]:
         weights = self.weights(terms)
         if not any(weights.values()):
             return {}
-        parts = zip(self.lexicals, self._parts, self.excluded, strict=True)
-        scores = np.concatenate(
-            [
-                lexical.weighted_scores(part, terms, weights, excluded)
-                for lexical, part, excluded in parts
-            ]
-        )
-        return _best(scores, k, ranges or [(0, self.size)])
+        scores = np.concatenate([part.scores(terms, weights) for part in self.parts])
+        return _best(scores, k, selections or [[(0, self.size)]])
 
 
-def _best(scores: np.ndarray, k: int, ranges: Sequence[RowRange]) -> dict[int, float]:
-    """The best ``k`` rows of each range with their scores; rows scoring 0 left out."""
-    tops = [_top(scores[lo:hi], k) + lo for lo, hi in ranges]
+def _best(scores: np.ndarray, k: int, selections: Sequence[Sequence[RowRange]]) -> dict[int, float]:
+    """The best ``k`` rows of each selection with their scores; rows scoring 0 left out."""
+    tops = []
+    for selection in selections:
+        if len(selection) == 1:
+            lo, hi = selection[0]
+            tops.append(_top(scores[lo:hi], k) + lo)
+        elif selection:
+            rows = np.concatenate([np.arange(lo, hi) for lo, hi in selection])
+            tops.append(rows[_top(scores[rows], k)])
+    if not tops:
+        return {}
     top = np.unique(np.concatenate(tops))
     top = top[scores[top] > 0]
     return dict(zip(top.tolist(), scores[top].astype(float).tolist(), strict=True))

@@ -18,7 +18,13 @@ from typing import Protocol
 import numpy as np
 
 from core.errors import QueryError
-from index.dense import DenseSearcher, FaissSearcher, SegmentedDense
+from index.dense import (
+    SMALL_INDEX_ROWS,
+    DenseSearcher,
+    FaissSearcher,
+    SegmentedDense,
+    merged_flat,
+)
 from index.fusion import reciprocal_rank_fusion
 from index.lexical import SegmentedLexical, tokenize
 from index.ranking import EvidencePolicy, rank_rows
@@ -40,8 +46,13 @@ class LexicalSearcher(Protocol):
     """Scores rows by shared words; also weighs the words (for the answer step)."""
 
     def search(
-        self, terms: Sequence[str], k: int, ranges: Sequence[RowRange] | None = None
-    ) -> dict[int, float]: ...
+        self,
+        terms: Sequence[str],
+        k: int,
+        selections: Sequence[Sequence[RowRange]] | None = None,
+    ) -> dict[int, float]:
+        """The best ``k`` rows of each selection (a list of row ranges)."""
+        ...
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]: ...
 
@@ -93,8 +104,9 @@ class Retriever:
         self.max_query_chars = max_query_chars
         # Each segment's mask of deleted rows, for both searchers (computed once a version).
         excluded = [segment.excluded() for segment in index.segments]
-        self.dense = dense or _dense(index, excluded, ef_search)
-        self.lexical = lexical or _lexical(index, excluded)
+        groups = search_groups([len(segment.chunks) for segment in index.segments])
+        self.dense = dense or _dense(index, excluded, groups, ef_search)
+        self.lexical = lexical or _lexical(index, excluded, groups)
         self.time = TimeRanker(index.row_days(), segments=index.bounds)
         # Equal scores (copies of one text) are ordered by day, article and place, not by
         # row number, so a search ranks alike however the rows are split into segments.
@@ -128,23 +140,20 @@ class Retriever:
         selections = self.time.selections(window, as_of)
         if not selections:
             return Retrieval(question, [], searchable_rows=0)
-        ranges = [r for selection in selections for r in selection]
-        candidates = self.policy.candidates
         rankings = []
         if vector is not None:
-            rankings.append(self._dense(vector, ranges, selections))
+            rankings.append(self._dense(vector, selections))
         if mode != "dense":
-            found = self.lexical.search(terms, candidates, ranges)
-            rankings.append(_best_per_selection(found, selections, candidates))
+            rankings.append(self.lexical.search(terms, self.policy.candidates, selections))
         fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k, self._place.__getitem__)
         final = {row: s * self.time.factor(row, window) for row, s in fused.items()}
         searchable = sum(hi - lo for lo, hi in selections[0])
         return Retrieval(question, self._passages(final, k), searchable_rows=searchable)
 
-    def _dense(
-        self, vector: np.ndarray, ranges: list[RowRange], selections: list[list[RowRange]]
-    ) -> dict[int, float]:
-        found = self.dense.search(vector, self.policy.candidates, ranges)
+    def _dense(self, vector: np.ndarray, selections: list[list[RowRange]]) -> dict[int, float]:
+        found = self.dense.search(vector, self.policy.candidates, selections)
+        # Each part of a segmented index gave its best of each selection: keep the best
+        # of those, as one search of a merged index would.
         found = _best_per_selection(found, selections, self.policy.candidates)
         if not found:
             return found
@@ -193,23 +202,60 @@ def _places(index: StoredIndex) -> list[int]:
     return places
 
 
+def search_groups(sizes: Sequence[int], small: int = SMALL_INDEX_ROWS) -> list[list[int]]:
+    """Segments (by their row counts, in order) searched together: consecutive segments of
+    at most ``small`` rows in all form one group, merged in memory when a version is
+    loaded, so that the updates appended since the last merge cost one search, not one
+    each; a bigger segment is searched on its own."""
+    groups: list[list[int]] = []
+    rows = 0
+    for i, size in enumerate(sizes):
+        if groups and rows + size <= small:
+            groups[-1].append(i)
+            rows += size
+        else:
+            groups.append([i])
+            rows = size
+    return groups
+
+
 def _dense(
-    index: StoredIndex, excluded: list[np.ndarray | None], ef_search: int | None
+    index: StoredIndex,
+    excluded: list[np.ndarray | None],
+    groups: list[list[int]],
+    ef_search: int | None,
 ) -> DenseSearcher:
-    searchers = [
-        FaissSearcher(segment.vectors, ef_search=ef_search, excluded=mask)
-        for segment, mask in zip(index.segments, excluded, strict=True)
-    ]
-    return searchers[0] if len(searchers) == 1 else SegmentedDense(searchers, index.bounds)
+    searchers: list[DenseSearcher] = []
+    bounds: list[RowRange] = []
+    for group in groups:
+        segments = [index.segments[i] for i in group]
+        if len(group) == 1:
+            vectors = segments[0].vectors
+        else:
+            vectors = merged_flat([segment.vectors for segment in segments])
+        masks = [excluded[i] for i in group]
+        mask = None
+        if any(m is not None for m in masks):
+            mask = np.concatenate(
+                [
+                    np.zeros(len(segment.chunks), dtype=bool) if m is None else m
+                    for segment, m in zip(segments, masks, strict=True)
+                ]
+            )
+        searchers.append(FaissSearcher(vectors, ef_search=ef_search, excluded=mask))
+        bounds.append((index.bounds[group[0]][0], index.bounds[group[-1]][1]))
+    return searchers[0] if len(searchers) == 1 else SegmentedDense(searchers, bounds)
 
 
-def _lexical(index: StoredIndex, excluded: list[np.ndarray | None]) -> LexicalSearcher:
+def _lexical(
+    index: StoredIndex, excluded: list[np.ndarray | None], groups: list[list[int]]
+) -> LexicalSearcher:
     lexicals = [segment.lexical for segment in index.segments]
     if any(lexical is None for lexical in lexicals):
         raise ValueError("the index was loaded without its BM25 part")
     if len(index.segments) == 1 and excluded[0] is None:
         return lexicals[0]  # type: ignore[return-value]
-    return SegmentedLexical(lexicals, excluded)  # type: ignore[arg-type]
+    return SegmentedLexical(lexicals, excluded, groups)  # type: ignore[arg-type]
 
 
 def _best_per_selection(

@@ -31,7 +31,7 @@ def test_a_flat_index_scores_a_window_exactly(vectors):
     index.add(vectors)
     searcher = FaissSearcher(index)
     for query in vectors[:20]:
-        found = searcher.search(query, 10, [(1000, 1400)])
+        found = searcher.search(query, 10, [[(1000, 1400)]])
         assert set(found) == exact_top(vectors, query, 1000, 1400, 10)
 
 
@@ -40,7 +40,7 @@ def test_a_narrow_window_of_an_hnsw_index_is_scored_exactly(vectors):
     over the window's slice of the stored vectors, none is missed."""
     searcher = FaissSearcher(hnsw(vectors), exact_window_rows=500)
     for query in vectors[:20]:
-        found = searcher.search(query, 10, [(3000, 3120)])
+        found = searcher.search(query, 10, [[(3000, 3120)]])
         assert set(found) == exact_top(vectors, query, 3000, 3120, 10)
         assert found == pytest.approx({row: float(vectors[row] @ query) for row in found}, abs=1e-5)
 
@@ -54,7 +54,7 @@ def test_a_wide_window_of_an_hnsw_index_looks_further_through_the_graph(vectors,
         searcher = FaissSearcher(index, exact_window_rows=100)
         hits = 0
         for query in vectors[:20]:
-            found = searcher.search(query, 10, [(2000, 2600)])
+            found = searcher.search(query, 10, [[(2000, 2600)]])
             assert all(2000 <= row < 2600 for row in found)
             hits += len(set(found) & exact_top(vectors, query, 2000, 2600, 10))
         return hits / 200
@@ -66,5 +66,5 @@ def test_a_wide_window_of_an_hnsw_index_looks_further_through_the_graph(vectors,
 
 def test_the_whole_index_is_searched_through_the_graph(vectors):
     searcher = FaissSearcher(hnsw(vectors, ef_search=64), exact_window_rows=10_000)
-    found = searcher.search(vectors[5], 10, [(0, len(vectors))])
+    found = searcher.search(vectors[5], 10, [[(0, len(vectors))]])
     assert 5 in found and len(found) == 10

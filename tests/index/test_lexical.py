@@ -46,6 +46,6 @@ def test_search_ranks_rows_within_ranges_and_weighs_terms():
     terms = tokenize(["missiles Syria"])[0]
     found = index.search(terms, 2)
     assert max(found, key=found.get) == 1
-    assert set(index.search(terms, 2, ranges=[(2, 3)])) == set()  # row 2 shares no term
+    assert set(index.search(terms, 2, [[(2, 3)]])) == set()  # row 2 shares no term
     weights = index.weights([*terms, "unknownword"])
     assert weights["syria"] > weights["missil"] > 0 and weights["unknownword"] == 0.0

@@ -133,10 +133,15 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.parametrize("parts", ["merged in memory", "one per segment"])
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_search_over_segments_finds_what_a_compacted_index_finds(
-    tmp_path: Path, real_embedder, mode: str
+    tmp_path: Path, real_embedder, mode: str, parts: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
+    if parts == "one per segment":
+        monkeypatch.setattr(
+            "index.retriever.search_groups", lambda sizes: [[i] for i in range(len(sizes))]
+        )
     corpus = seed_copy(tmp_path)
     segmented, compacted = tmp_path / "segmented", tmp_path / "compacted"
     build_index(corpus, segmented, real_embedder)
@@ -243,3 +248,19 @@ def test_vectors_loaded_later_are_verified_like_the_rest(tmp_path: Path) -> None
     path.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match="damaged"):
         deferred.segments[0].vector_index()
+
+
+def test_small_consecutive_segments_are_searched_as_one_part() -> None:
+    from index.retriever import search_groups
+
+    # The archive alone; then the updates since the last merge, up to 4,096 rows a part.
+    assert search_groups([46_000, 150, 160, 140], small=4096) == [[0], [1, 2, 3]]
+    assert search_groups([46_000, 3_000, 2_000, 50_000, 10], small=4096) == [
+        [0],
+        [1],
+        [2],
+        [3],
+        [4],
+    ]
+    assert search_groups([9, 3, 4], small=4096) == [[0, 1, 2]]  # a small index: one part
+    assert search_groups([], small=4096) == []
