@@ -23,11 +23,8 @@ runs once per article at index time (only sentences with a cue word are parsed).
 from __future__ import annotations
 
 import functools
-import os
 import re
-import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import ModelLoadError
@@ -261,68 +258,6 @@ class Attributor:
             *zip(fresh, parsed_now, strict=True),
         ]
         return {key: _persons(doc) for key, doc in docs}
-
-
-def attribute_texts(
-    texts: Sequence[str],
-    attributor: Attributor,
-    *,
-    workers: int = 1,
-    group: int = 64,
-    progress: Callable[[int], None] | None = None,
-) -> list[list[Statement]]:
-    """``attributor.statements_many`` over many texts, ``group`` texts at a time, in
-    ``workers`` processes (each loading ``attributor.model``) when there is more than one
-    group. Results are in the
-    order of ``texts``; ``progress`` gets the number of texts done after each group."""
-    groups = [texts[n : n + group] for n in range(0, len(texts), group)]
-    out: list[list[Statement]] = []
-
-    def collect(results: Iterable[list[list[Statement]]]) -> None:
-        for found in results:
-            out.extend(found)
-            if progress is not None:
-                progress(len(out))
-
-    if workers <= 1 or len(groups) == 1:
-        collect(map(attributor.statements_many, groups))
-        return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Spawned, not forked: a forked worker would inherit the build lock's file descriptor
-    # and keep the index locked if the build were killed.
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(attributor.model, attributor.batch_size, os.getpid()),
-    ) as pool:
-        collect(pool.map(_attribute_group, groups))
-    return out
-
-
-_WORKER_ATTRIBUTOR: Attributor | None = None  # a worker process's own
-
-
-def _start_worker(model: str, batch_size: int, parent: int) -> None:
-    global _WORKER_ATTRIBUTOR
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    _WORKER_ATTRIBUTOR = Attributor(model=model, batch_size=batch_size)
-    _WORKER_ATTRIBUTOR.nlp  # noqa: B018 - loaded before the first group arrives
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker when the build that started it is gone (a killed build must not
-    leave workers waiting for work that will never come)."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _attribute_group(texts: Sequence[str]) -> list[list[Statement]]:
-    assert _WORKER_ATTRIBUTOR is not None
-    return _WORKER_ATTRIBUTOR.statements_many(texts)
 
 
 def _before(layout: Sequence[Sequence[tuple[int, int]]], p: int, i: int) -> list[tuple[int, int]]:

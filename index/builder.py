@@ -14,10 +14,11 @@ re-embedded for that). The new version is switched in atomically by ``StoredInde
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,7 +32,7 @@ from core.errors import (
     NothingToIndexError,
 )
 from index.chunking import TIKTOKEN_ENCODING, Chunker
-from index.corpus import Problem, Skipped, read_corpus
+from index.corpus import CorpusReading, Problem, Skipped, read_corpus
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.lexical import fingerprint as lexical_fingerprint
@@ -43,6 +44,7 @@ from index.store import (
     Segment,
     StoredIndex,
     build_lock,
+    current_manifest,
     new_faiss_index,
     new_segment_name,
 )
@@ -50,6 +52,7 @@ from index.types import Article, Statement
 
 if TYPE_CHECKING:
     from index.attribution import Attributor
+    from index.attribution_workers import AttributionWorkers
 
 # (stage, done, total): ("attributing", n, articles) and ("embedding", n, chunks), which run
 # side by side (from two threads).
@@ -167,103 +170,115 @@ def build_index(
                 + "; add .txt, .md, .json or .jsonl articles (the previous index is unchanged)",
                 details=tuple(f"skipped {s}" for s in reading.skipped),
             )
-        spec = chunking_spec(options, embedder)
-        previous, reuse, report.note = _previous(index_dir, embedder, spec)
-        # Stored chunk rows of live articles; their vectors are read only where needed.
-        reusable = previous.article_chunks() if previous and reuse else {}
-
-        chunker = Chunker(
-            options.chunk_tokens,
-            options.chunk_overlap,
-            model_count=embedder.count_tokens,
-            model_limit=embedder.max_tokens,
-        )
-        # Per article, in corpus order: its chunk spans, and whether they are reused.
-        per_article: list[tuple[Article, list[ChunkRef], bool]] = []
-        pending: list[str] = []
-        for article in reading.articles:
-            old = previous.articles.get(article.id) if previous else None
-            if (
-                old is not None
-                and old.content_hash == article.content_hash
-                and article.id in reusable
-            ):
-                refs = reusable[article.id]
-                per_article.append((article, refs, True))
-                report.reused += len(refs)
-                continue
-            chunks = chunker.chunk(article)
-            per_article.append(
-                (article, [ChunkRef(c.article_id, c.start, c.end) for c in chunks], False)
-            )
-            pending.extend(c.text for c in chunks)
-
-        attribution = attribution_rules()
-        # Attributing (spaCy) and embedding (ONNX Runtime) both spend their time in native
-        # code: side by side they share the cores (an update of 10 RTQA articles: -0.8 s).
-        attributed = _in_background(
-            _statements,
-            reading.articles,
-            previous if previous and previous.manifest.attribution == attribution else None,
-            attributor,
-            options.attribution_workers,
-            progress,
-        )
-        new_vectors = _encode(embedder, pending, options.encode_batch, progress)
-        statements = attributed()
-        report.embedded = len(pending)
-        report.articles = len(reading.articles)
-        if previous:
-            report.removed = len(set(previous.articles) - {a.id for a in reading.articles})
-
-        cursor = 0
-        rows: list[Row] = []
-        for article, refs, reused in per_article:
-            vectors = None
-            if not reused:
-                vectors = new_vectors[cursor : cursor + len(refs)]
-                cursor += len(refs)
-            rows.append((article, refs, vectors))
-        # Date order makes every date window a contiguous range of rows (undated first).
-        rows.sort(key=lambda row: (row[0].published or "", row[0].id))
-        refs_all = [ref for _, refs, _ in rows for ref in refs]
-        report.chunks = len(refs_all)
-
-        articles = {article.id: article for article, _, _ in rows}
-        manifest = Manifest(
-            model=embedder.name,
-            dimension=embedder.dimension,
-            chunking=spec,
-            faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
-            encoder=embedder.document_encoder,
-            lexical=lexical_fingerprint(),
-            attribution=attribution,
-            articles={a.id: a.content_hash for a in articles.values()},
-        )
-        statements = {aid: statements[aid] for aid in articles}
-        if (
-            previous
-            and _same(previous, manifest, articles, statements)
-            and not (options.compact and len(previous.segments) > 1)
-        ):
-            report.version = previous.version
-            report.segments = len(previous.segments)
-        else:
-            segments = None
-            if previous and reuse and _settings_equal(previous.manifest, manifest):
-                segments = _appended(previous, rows, articles, statements, embedder, options)
-            if segments is None:
-                report.compacted = previous is not None and len(previous.segments) > 1
-                full = _with_vectors(rows, previous)
-                segments = [_segment("", full, statements, embedder, options)]
-            elif segments and segments[-1].folder is None:
-                report.appended = len(segments[-1].articles)
-            stored = StoredIndex(manifest, segments)
-            report.version = stored.save(index_dir)
-            report.written = True
-            report.segments = len(segments)
+        with _early_workers(reading.articles, index_dir, attributor, options) as workers:
+            _build(reading, index_dir, embedder, options, progress, attributor, workers, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build(
+    reading: CorpusReading,
+    index_dir: Path,
+    embedder: Embedder,
+    options: BuildOptions,
+    progress: Progress | None,
+    attributor: Attributor | None,
+    workers: AttributionWorkers | None,
+    report: BuildReport,
+) -> None:
+    """The build itself, under the build lock: fills in ``report``."""
+    spec = chunking_spec(options, embedder)
+    previous, reuse, report.note = _previous(index_dir, embedder, spec)
+    # Stored chunk rows of live articles; their vectors are read only where needed.
+    reusable = previous.article_chunks() if previous and reuse else {}
+
+    chunker = Chunker(
+        options.chunk_tokens,
+        options.chunk_overlap,
+        model_count=embedder.count_tokens,
+        model_limit=embedder.max_tokens,
+    )
+    # Per article, in corpus order: its chunk spans, and whether they are reused.
+    per_article: list[tuple[Article, list[ChunkRef], bool]] = []
+    pending: list[str] = []
+    for article in reading.articles:
+        old = previous.articles.get(article.id) if previous else None
+        if old is not None and old.content_hash == article.content_hash and article.id in reusable:
+            refs = reusable[article.id]
+            per_article.append((article, refs, True))
+            report.reused += len(refs)
+            continue
+        chunks = chunker.chunk(article)
+        per_article.append(
+            (article, [ChunkRef(c.article_id, c.start, c.end) for c in chunks], False)
+        )
+        pending.extend(c.text for c in chunks)
+
+    attribution = attribution_rules()
+    # Attributing (spaCy) and embedding (ONNX Runtime) both spend their time in native
+    # code: side by side they share the cores (an update of 10 RTQA articles: -0.8 s).
+    attributed = _in_background(
+        _statements,
+        reading.articles,
+        previous if previous and previous.manifest.attribution == attribution else None,
+        attributor,
+        options.attribution_workers,
+        progress,
+        workers,
+    )
+    new_vectors = _encode(embedder, pending, options.encode_batch, progress)
+    statements = attributed()
+    report.embedded = len(pending)
+    report.articles = len(reading.articles)
+    if previous:
+        report.removed = len(set(previous.articles) - {a.id for a in reading.articles})
+
+    cursor = 0
+    rows: list[Row] = []
+    for article, refs, reused in per_article:
+        vectors = None
+        if not reused:
+            vectors = new_vectors[cursor : cursor + len(refs)]
+            cursor += len(refs)
+        rows.append((article, refs, vectors))
+    # Date order makes every date window a contiguous range of rows (undated first).
+    rows.sort(key=lambda row: (row[0].published or "", row[0].id))
+    refs_all = [ref for _, refs, _ in rows for ref in refs]
+    report.chunks = len(refs_all)
+
+    articles = {article.id: article for article, _, _ in rows}
+    manifest = Manifest(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        chunking=spec,
+        faiss={"kind": options.faiss.kind, "hnsw_m": options.faiss.hnsw_m},
+        encoder=embedder.document_encoder,
+        lexical=lexical_fingerprint(),
+        attribution=attribution,
+        articles={a.id: a.content_hash for a in articles.values()},
+    )
+    statements = {aid: statements[aid] for aid in articles}
+    if (
+        previous
+        and _same(previous, manifest, articles, statements)
+        and not (options.compact and len(previous.segments) > 1)
+    ):
+        report.version = previous.version
+        report.segments = len(previous.segments)
+    else:
+        segments = None
+        if previous and reuse and _settings_equal(previous.manifest, manifest):
+            segments = _appended(previous, rows, articles, statements, embedder, options)
+        if segments is None:
+            report.compacted = previous is not None and len(previous.segments) > 1
+            full = _with_vectors(rows, previous)
+            segments = [_segment("", full, statements, embedder, options)]
+        elif segments and segments[-1].folder is None:
+            report.appended = len(segments[-1].articles)
+        stored = StoredIndex(manifest, segments)
+        report.version = stored.save(index_dir)
+        report.written = True
+        report.segments = len(segments)
 
 
 def _in_background(call: Callable[..., T], *args: Any) -> Callable[[], T]:
@@ -409,16 +424,49 @@ def _appended(
     return kept
 
 
+@contextlib.contextmanager
+def _early_workers(
+    articles: list[Article],
+    index_dir: Path,
+    attributor: Attributor | None,
+    options: BuildOptions,
+) -> Iterator[AttributionWorkers | None]:
+    """Attribution workers started now, when the build will need them and this process
+    has no spaCy pipeline loaded (a fresh ``newsdesk index build``): the first one loads
+    spaCy while the previous index is read and the new articles chunked, a second off the
+    critical path. None otherwise (attribution then runs in this process, or in workers
+    started when there are enough texts)."""
+    from index.attribution_workers import AttributionWorkers, pipeline_loaded
+
+    if attributor is not None or options.attribution_workers <= 1 or pipeline_loaded():
+        yield None
+        return
+    manifest = current_manifest(index_dir)
+    if manifest is not None and manifest.attribution == attribution_rules():
+        known = manifest.articles
+        if all(known.get(a.id) == a.content_hash for a in articles):
+            yield None  # every article keeps its statements
+            return
+    from index.attribution import SPACY_MODEL, Attributor
+
+    with AttributionWorkers(
+        SPACY_MODEL, Attributor().batch_size, options.attribution_workers
+    ) as workers:
+        yield workers
+
+
 def _statements(
     articles: list[Article],
     previous: StoredIndex | None,
     attributor: Attributor | None,
     workers: int,
     progress: Progress | None,
+    started: AttributionWorkers | None = None,
 ) -> dict[str, tuple[Statement, ...]]:
     """Each article's statements: kept from ``previous`` (attributed by the same rules)
     when its text is unchanged, found anew otherwise."""
-    from index.attribution import Attributor, attribute_texts
+    from index.attribution import Attributor
+    from index.attribution_workers import attribute_texts
 
     kept = previous.statements if previous is not None and previous.statements else {}
     old = previous.articles if previous is not None else {}
@@ -440,6 +488,7 @@ def _statements(
             attributor or Attributor(),
             workers=workers,
             progress=(lambda done: progress("attributing", done, len(todo))) if progress else None,
+            started=started,
         )
         out.update((a.id, tuple(f)) for a, f in zip(todo, found, strict=True))
     return out

@@ -550,6 +550,16 @@ def read_pointer(root: Path) -> tuple[str, str]:
     return lines[0], lines[1]
 
 
+def current_manifest(root: Path) -> Manifest | None:
+    """The current version's manifest (checked against its pointer), or None where there
+    is no readable index."""
+    try:
+        version, manifest_hash = read_pointer(root)
+        return read_manifest(root / version, manifest_hash)
+    except (ConfigError, IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return None
+
+
 def read_manifest(folder: Path, expected_hash: str | None = None) -> Manifest:
     path = folder / MANIFEST
     try:

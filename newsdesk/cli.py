@@ -367,11 +367,9 @@ def _ingest_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from index.attribution import load_pipeline
     from index.builder import build_index
     from newsdesk.wiring import build_options, load_embedder
 
-    load_pipeline()  # here, not in the build's attributing thread: imports there contend
     embedder = load_embedder(settings, documents_only=True)
     options = replace(build_options(settings), compact=args.compact)
     with _progress() as progress:
@@ -611,11 +609,9 @@ def _index_fetched(
     """Print what was fetched and, if anything changed, update the index with it."""
     build = None
     if report.changed and not args.no_index:
-        from index.attribution import load_pipeline
         from index.builder import build_index
         from newsdesk.wiring import build_options, load_embedder
 
-        load_pipeline()
         embedder = load_embedder(settings, documents_only=True)
         with _progress() as progress:
             build = build_index(

@@ -6,7 +6,8 @@ import shutil
 
 import numpy as np
 
-from index.attribution import Attributor, attribute_texts
+from index.attribution import Attributor
+from index.attribution_workers import attribute_texts
 from index.builder import BuildOptions, build_index
 from index.rules import attribution_rules
 from index.store import StoredIndex
@@ -262,3 +263,31 @@ def test_documents_embedded_side_by_side_get_the_vectors_of_one_at_a_time(
     assert np.array_equal(real_embedder.encode_documents(texts), one.encode_documents(texts))
     assert one._query_session is None
     assert np.array_equal(one.encode(texts[:2]), real_embedder.encode(texts[:2]))
+
+
+def test_a_fresh_process_attributes_in_a_worker_started_before_the_index_is_read(
+    tmp_path, seed_corpus, monkeypatch
+):
+    """Where this process has no spaCy pipeline yet (a `newsdesk index build`), a worker
+    process starts loading one as soon as the corpus shows an article to attribute: the
+    statements are those attributed here; an unchanged corpus starts no worker."""
+    import index.attribution_workers as workers_module
+
+    build_index(seed_corpus, tmp_path / "here", HashEmbedder())
+    started = []
+    original = workers_module.AttributionWorkers
+
+    class Spy(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            started.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(workers_module, "pipeline_loaded", lambda: False)
+    monkeypatch.setattr(workers_module, "AttributionWorkers", Spy)
+    build_index(seed_corpus, tmp_path / "worker", HashEmbedder())
+    assert len(started) == 1
+    here = StoredIndex.load(tmp_path / "here", lexical=False, vectors=False).statements
+    assert StoredIndex.load(tmp_path / "worker", lexical=False, vectors=False).statements == here
+    assert any(here.values())
+    assert not build_index(seed_corpus, tmp_path / "worker", HashEmbedder()).written
+    assert len(started) == 1
