@@ -68,6 +68,7 @@ class TimeRanker:
                 inside.append((lo, hi))
         if not known:
             return []
+        known, inside = _joined(known), _joined(inside)
         return [known, inside] if inside and inside != known else [known]
 
     def ranges(self, window: TimeWindow, as_of: date) -> list[RowRange]:
@@ -86,3 +87,15 @@ class TimeRanker:
         else:
             distance = (published - window.end).days
         return 1.0 + self.policy.time_boost * math.exp(-distance / self.policy.decay_days)
+
+
+def _joined(ranges: list[RowRange]) -> list[RowRange]:
+    """``ranges`` (in order) with adjacent ones joined: a selection that takes whole
+    segments is one range, searched as in a merged index."""
+    out: list[RowRange] = []
+    for lo, hi in ranges:
+        if out and out[-1][1] == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out

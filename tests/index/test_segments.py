@@ -264,3 +264,21 @@ def test_small_consecutive_segments_are_searched_as_one_part() -> None:
     ]
     assert search_groups([9, 3, 4], small=4096) == [[0, 1, 2]]  # a small index: one part
     assert search_groups([], small=4096) == []
+
+
+def test_a_date_window_is_one_range_per_segment_and_whole_segments_join() -> None:
+    from datetime import date
+
+    import numpy as np
+
+    from index.recency import TimeRanker
+    from index.timeframe import TimeWindow
+
+    day = date(2022, 6, 10).toordinal()
+    # Three segments: an archive (undated, then June 1-12), then two updates of June 9-11.
+    days = np.array([-1, day - 9, day - 1, day + 2, day - 1, day, day, day + 1], dtype=np.int64)
+    ranker = TimeRanker(days, segments=[(0, 4), (4, 6), (6, 8)])
+    window = TimeWindow(date(2022, 6, 9), date(2022, 6, 11), explicit=True)
+    known, inside = ranker.selections(window, as_of=date(2022, 6, 11))
+    assert known == [(0, 3), (4, 8)]  # the updates hold nothing later: one range for both
+    assert inside == [(2, 3), (4, 8)]
