@@ -346,8 +346,8 @@ def _segments(fig: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "The RTQA index plus 19 updates of 10 republished articles (20 segments), against the "
-        "same rows merged into one segment; warm queries over the 103 dev questions, 3 times "
-        "a round, the two indexes taking turns for 5 rounds per mode, median round shown. "
+        "same rows merged into one segment; warm queries over the 103 dev questions, 5 times, "
+        "the two indexes taking turns question by question (the order alternating). "
         "Recall and MRR are over all dev weeks and show parity, not quality (the added "
         "articles are copies of RTQA articles).",
         "",

@@ -203,6 +203,29 @@ def warm_query_latency(retriever: Any, queries: list, mode: str) -> dict[str, fl
     return latency_percentiles(times)
 
 
+def paired_latency(
+    retrievers: dict[str, Any], queries: list, mode: str, repeats: int = 5
+) -> dict[str, dict[str, float]]:
+    """p50/p95 per retriever, each question searched by every retriever in turn (the
+    order alternating), ``repeats`` times, after 10 warm-up searches each: on this machine
+    timings drift by 10% or more from one minute to the next, which one retriever timed
+    after the other would report as a difference between them."""
+    from bench.record import latency_percentiles
+
+    names = list(retrievers)
+    for name in names:
+        for q in queries[:10]:
+            retrievers[name].search(q.question, 10, mode=mode, as_of=q.as_of)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for turn in range(repeats * len(queries)):
+        q = queries[turn % len(queries)]
+        for name in names if turn % 2 == 0 else names[::-1]:
+            started = time.perf_counter()
+            retrievers[name].search(q.question, 10, mode=mode, as_of=q.as_of)
+            times[name].append(time.perf_counter() - started)
+    return {name: latency_percentiles(times[name]) for name in names}
+
+
 def section_latency() -> dict:
     """Warm query latency per mode at RTQA size; answer-step latency; serving RSS."""
     from bot.evaluation import score_answers
@@ -534,7 +557,7 @@ def section_update(trials: int = 5) -> dict:
 def section_segments() -> dict:
     """The RTQA index plus 19 updates of 10 articles (20 segments) against the same rows
     merged into one: warm query latency per mode on the dev questions (the two taking
-    turns, median of 5 rounds), and retrieval
+    turns question by question, ``paired_latency``), and retrieval
     figures on all dev weeks (parity, not quality: the added articles are copies of RTQA
     articles with a new first sentence, as a republished story would be). Then the merge
     itself: wall time and bytes written. Issue 13's target: p50/p95 with 20 segments
@@ -591,21 +614,10 @@ def section_segments() -> dict:
         query_embedder = load_embedder(served, serving=True, queries_only=True)
         retrievers[name] = open_retriever(served, index, query_embedder)
         out[name] = {"segments": len(index.segments), "rows": len(index.chunks)}
-    # The two layouts take turns, 5 rounds of every question (3 times each) per mode, and
-    # each reports its median round: on this machine, timings drift by 10% or more from
-    # one minute to the next, which one layout measured after the other would take for
-    # a difference between them.
     for mode in ("dense", "bm25", "hybrid"):
-        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in retrievers}
-        for _ in range(5):
-            for name, retriever in retrievers.items():
-                rounds[name].append(warm_query_latency(retriever, queries, mode))
-        for name, retriever in retrievers.items():
-            out[name][mode] = {
-                stat: statistics.median(r[stat] for r in rounds[name])
-                for stat in ("p50_ms", "p95_ms")
-            }
-            scores = evaluate(retriever, queries, mode, 10).to_json()
+        for name, figures in paired_latency(retrievers, queries, mode).items():
+            out[name][mode] = figures
+            scores = evaluate(retrievers[name], queries, mode, 10).to_json()
             out[name][mode]["recall@5"] = scores["recall@5"]
             out[name][mode]["mrr@10"] = scores["mrr@10"]
     ratio = {

@@ -131,6 +131,10 @@ class BuildOptions:
     # Updates append segments up to this many; one more merges them all into one.
     max_segments: int = 10
     compact: bool = False  # merge every segment into one now
+    # A process that builds once and exits (`newsdesk index build`): start an attribution
+    # worker as soon as the corpus shows an article to attribute, so spaCy loads while the
+    # previous index is read. A long-lived process keeps attributing in its own pipeline.
+    attribute_ahead: bool = False
 
 
 def chunking_spec(options: BuildOptions, embedder: Embedder) -> dict[str, object]:
@@ -438,7 +442,12 @@ def _early_workers(
     started when there are enough texts)."""
     from index.attribution_workers import AttributionWorkers, pipeline_loaded
 
-    if attributor is not None or options.attribution_workers <= 1 or pipeline_loaded():
+    if (
+        not options.attribute_ahead
+        or attributor is not None
+        or options.attribution_workers <= 1
+        or pipeline_loaded()
+    ):
         yield None
         return
     manifest = current_manifest(index_dir)

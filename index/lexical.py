@@ -254,29 +254,49 @@ class Postings:
             mask,
         )
 
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many rows hold each term (deleted rows included, as in the stored files)."""
-        out = {}
-        for term in terms:
-            column = self.vocab.get(term)
-            known = column is not None and column < len(self.indptr) - 1
-            out[term] = int(self.indptr[column + 1] - self.indptr[column]) if known else 0
-        return out
+    @property
+    def width(self) -> int:
+        """Columns (terms) that have postings."""
+        return len(self.indptr) - 1
 
-    def scores(self, terms: Sequence[str], weights: dict[str, float]) -> np.ndarray:
-        """Every row's score: the sum over ``terms`` (a repeated term counts again, as in
-        bm25s) of ``weights[term]`` times the term's part; 0 for excluded rows."""
-        scores = np.zeros(self.size, dtype=np.float32)
+    def scored(self, column_idf: np.ndarray) -> ScoredPostings:
+        """These postings with each part multiplied by its term's idf (``column_idf``, one
+        per column): a term's scores are then one slice to add."""
+        columns = np.repeat(np.arange(self.width), np.diff(self.indptr))
+        scores = (self.parts * column_idf[columns]).astype(np.float32)
+        return ScoredPostings(
+            self.vocab, self.indptr, self.indices, scores, self.size, self.excluded
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPostings:
+    """Postings whose entries are whole BM25 scores (idf times term-frequency part) under
+    the statistics of the index they are part of: what a search adds up."""
+
+    vocab: dict[str, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    entry_scores: np.ndarray  # float32, one per stored (row, term) entry
+    size: int
+    excluded: np.ndarray | None
+
+    def add_scores(self, terms: Sequence[str], out: np.ndarray) -> None:
+        """Add every row's score for ``terms`` into ``out`` (a repeated term counts again,
+        as in bm25s); excluded rows are set to 0."""
+        width = len(self.indptr) - 1
+        rows, scores = [], []
         for term in terms:
             column = self.vocab.get(term)
-            weight = weights.get(term, 0.0)
-            if column is None or column >= len(self.indptr) - 1 or weight <= 0:
+            if column is None or column >= width:
                 continue
             lo, hi = int(self.indptr[column]), int(self.indptr[column + 1])
-            scores[self.indices[lo:hi]] += np.float32(weight) * self.parts[lo:hi]
+            rows.append(self.indices[lo:hi])
+            scores.append(self.entry_scores[lo:hi])
+        if rows:  # one unbuffered add, as bm25s scores: faster than one += a term
+            np.add.at(out, np.concatenate(rows), np.concatenate(scores))
         if self.excluded is not None:
-            scores[self.excluded] = 0
-        return scores
+            out[self.excluded] = 0
 
 
 class SegmentedLexical:
@@ -302,22 +322,34 @@ class SegmentedLexical:
         known = all(lexical.lengths is not None for lexical in lexicals)
         total = sum(int(lexical.lengths.sum()) for lexical in lexicals if known)  # type: ignore[union-attr]
         self.average_length = total / self.size if known and self.size else None
-        self.parts = [
+        postings = [
             Postings.of(
                 [lexicals[i] for i in group], self.average_length, [excluded[i] for i in group]
             )
             for group in groups
         ]
+        # Every term's document frequency in the whole index, once a version: each part's
+        # columns are mapped to one vocabulary and their counts summed.
+        self._terms: dict[str, int] = {}
+        maps = []
+        for part in postings:
+            ids = np.zeros(part.width, dtype=np.int64)
+            for term, column in part.vocab.items():
+                if column < part.width:
+                    ids[column] = self._terms.setdefault(term, len(self._terms))
+            maps.append(ids)
+        doc_freq = np.zeros(len(self._terms), dtype=np.int64)
+        for part, ids in zip(postings, maps, strict=True):
+            np.add.at(doc_freq, ids, np.diff(part.indptr))
+        self._idf = idf(doc_freq, self.size)
+        self.parts = [part.scored(self._idf[ids]) for part, ids in zip(postings, maps, strict=True)]
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
-        df = dict.fromkeys(terms, 0)
-        for part in self.parts:
-            for term, count in part.doc_freqs(terms).items():
-                df[term] += count
-        return {
-            term: float(idf(np.array(count), self.size)) if count else 0.0
-            for term, count in df.items()
-        }
+        out = {}
+        for term in terms:
+            index = self._terms.get(term)
+            out[term] = float(self._idf[index]) if index is not None else 0.0
+        return out
 
     def search(
         self,
@@ -325,10 +357,14 @@ class SegmentedLexical:
         k: int,
         selections: Sequence[Sequence[RowRange]] | None = None,
     ) -> dict[int, float]:
-        weights = self.weights(terms)
-        if not any(weights.values()):
+        known = [term for term in terms if term in self._terms]
+        if not known or self.size == 0:
             return {}
-        scores = np.concatenate([part.scores(terms, weights) for part in self.parts])
+        scores = np.zeros(self.size, dtype=np.float32)
+        start = 0
+        for part in self.parts:
+            part.add_scores(known, scores[start : start + part.size])
+            start += part.size
         return _best(scores, k, selections or [[(0, self.size)]])
 
 
@@ -336,12 +372,12 @@ def _best(scores: np.ndarray, k: int, selections: Sequence[Sequence[RowRange]]) 
     """The best ``k`` rows of each selection with their scores; rows scoring 0 left out."""
     tops = []
     for selection in selections:
-        if len(selection) == 1:
-            lo, hi = selection[0]
-            tops.append(_top(scores[lo:hi], k) + lo)
-        elif selection:
-            rows = np.concatenate([np.arange(lo, hi) for lo, hi in selection])
-            tops.append(rows[_top(scores[rows], k)])
+        # Each range's best, then the best of those: no gathering of the ranges' scores.
+        best = [_top(scores[lo:hi], k) + lo for lo, hi in selection]
+        if len(best) > 1:
+            rows = np.concatenate(best)
+            best = [rows[_top(scores[rows], k)]]
+        tops.extend(best)
     if not tops:
         return {}
     top = np.unique(np.concatenate(tops))

@@ -371,7 +371,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import build_options, load_embedder
 
     embedder = load_embedder(settings, documents_only=True)
-    options = replace(build_options(settings), compact=args.compact)
+    options = replace(build_options(settings), compact=args.compact, attribute_ahead=True)
     with _progress() as progress:
         report = build_index(
             settings.corpus_dir, settings.index_dir, embedder, options, progress=progress
@@ -618,7 +618,7 @@ def _index_fetched(
                 settings.corpus_dir,
                 settings.index_dir,
                 embedder,
-                build_options(settings),
+                replace(build_options(settings), attribute_ahead=True),
                 progress=progress,
             )
     if args.json:

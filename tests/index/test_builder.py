@@ -284,10 +284,13 @@ def test_a_fresh_process_attributes_in_a_worker_started_before_the_index_is_read
 
     monkeypatch.setattr(workers_module, "pipeline_loaded", lambda: False)
     monkeypatch.setattr(workers_module, "AttributionWorkers", Spy)
-    build_index(seed_corpus, tmp_path / "worker", HashEmbedder())
+    build_index(seed_corpus, tmp_path / "in-process", HashEmbedder())
+    assert started == []  # only a build that asks for it (the command) starts one ahead
+    ahead = BuildOptions(attribute_ahead=True)
+    build_index(seed_corpus, tmp_path / "worker", HashEmbedder(), ahead)
     assert len(started) == 1
     here = StoredIndex.load(tmp_path / "here", lexical=False, vectors=False).statements
     assert StoredIndex.load(tmp_path / "worker", lexical=False, vectors=False).statements == here
     assert any(here.values())
-    assert not build_index(seed_corpus, tmp_path / "worker", HashEmbedder()).written
+    assert not build_index(seed_corpus, tmp_path / "worker", HashEmbedder(), ahead).written
     assert len(started) == 1
