@@ -263,7 +263,8 @@ class Postings:
         """These postings with each part multiplied by its term's idf (``column_idf``, one
         per column): a term's scores are then one slice to add."""
         columns = np.repeat(np.arange(self.width), np.diff(self.indptr))
-        scores = (self.parts * column_idf[columns]).astype(np.float32)
+        # In float32, as a query's weight times the part was: the same scores to the bit.
+        scores = self.parts * column_idf.astype(np.float32)[columns]
         return ScoredPostings(
             self.vocab, self.indptr, self.indices, scores, self.size, self.excluded
         )
