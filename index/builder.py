@@ -14,6 +14,7 @@ re-embedded for that). The new version is switched in atomically by ``StoredInde
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import os
 import threading
@@ -163,7 +164,10 @@ def build_index(
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
-    with build_lock(index_dir):
+    with (
+        build_lock(index_dir),
+        _workers_ahead(corpus_dir, index_dir, attributor, options) as workers,
+    ):
         reading = read_corpus(corpus_dir, max_article_chars=options.max_article_chars)
         report.skipped = reading.skipped
         report.problems = reading.problems
@@ -174,8 +178,7 @@ def build_index(
                 + "; add .txt, .md, .json or .jsonl articles (the previous index is unchanged)",
                 details=tuple(f"skipped {s}" for s in reading.skipped),
             )
-        with _early_workers(reading.articles, index_dir, attributor, options) as workers:
-            _build(reading, index_dir, embedder, options, progress, attributor, workers, report)
+        _build(reading, index_dir, embedder, options, progress, attributor, workers, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -429,17 +432,18 @@ def _appended(
 
 
 @contextlib.contextmanager
-def _early_workers(
-    articles: list[Article],
+def _workers_ahead(
+    corpus_dir: Path,
     index_dir: Path,
     attributor: Attributor | None,
     options: BuildOptions,
 ) -> Iterator[AttributionWorkers | None]:
-    """Attribution workers started now, when the build will need them and this process
-    has no spaCy pipeline loaded (a fresh ``newsdesk index build``): the first one loads
-    spaCy while the previous index is read and the new articles chunked, a second off the
-    critical path. None otherwise (attribution then runs in this process, or in workers
-    started when there are enough texts)."""
+    """Attribution workers started before the corpus is read, for a build process that
+    asked for them (``attribute_ahead``) and will likely attribute: there is no index yet,
+    it was attributed by other rules, or a corpus file changed since it was written. The
+    first worker loads spaCy while this process reads the corpus and the previous index
+    (about a second); more start when there are enough texts. None otherwise: attribution
+    then runs in this process, or in workers started when there are enough texts."""
     from index.attribution_workers import AttributionWorkers, pipeline_loaded
 
     if (
@@ -447,21 +451,34 @@ def _early_workers(
         or attributor is not None
         or options.attribution_workers <= 1
         or pipeline_loaded()
+        or not _corpus_changed(corpus_dir, current_manifest(index_dir))
     ):
         yield None
         return
-    manifest = current_manifest(index_dir)
-    if manifest is not None and manifest.attribution == attribution_rules():
-        known = manifest.articles
-        if all(known.get(a.id) == a.content_hash for a in articles):
-            yield None  # every article keeps its statements
-            return
     from index.attribution import SPACY_MODEL, Attributor
 
     with AttributionWorkers(
         SPACY_MODEL, Attributor().batch_size, options.attribution_workers
     ) as workers:
         yield workers
+
+
+def _corpus_changed(corpus_dir: Path, manifest: Manifest | None) -> bool:
+    """Whether a build may find articles to attribute: no index, other attribution rules,
+    or a file of the corpus modified since the index was written (by its clock, to the
+    second; a file touched in the same second counts as changed)."""
+    if manifest is None or manifest.attribution != attribution_rules():
+        return True
+    try:
+        written = calendar.timegm(time.strptime(manifest.created_at, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return True
+    for folder, _, names in os.walk(corpus_dir):
+        for name in names:
+            with contextlib.suppress(OSError):
+                if os.stat(os.path.join(folder, name)).st_mtime >= written:
+                    return True
+    return False
 
 
 def _statements(

@@ -265,14 +265,21 @@ def test_documents_embedded_side_by_side_get_the_vectors_of_one_at_a_time(
     assert np.array_equal(one.encode(texts[:2]), real_embedder.encode(texts[:2]))
 
 
-def test_a_fresh_process_attributes_in_a_worker_started_before_the_index_is_read(
+def test_a_fresh_process_attributes_in_a_worker_started_before_the_corpus_is_read(
     tmp_path, seed_corpus, monkeypatch
 ):
     """Where this process has no spaCy pipeline yet (a `newsdesk index build`), a worker
-    process starts loading one as soon as the corpus shows an article to attribute: the
-    statements are those attributed here; an unchanged corpus starts no worker."""
+    process starts loading one before the corpus is read when there is no index yet or a
+    corpus file changed since it was written: the statements are those attributed here;
+    an unchanged corpus starts no worker."""
+    import os
+    import time
+
     import index.attribution_workers as workers_module
 
+    an_hour_ago = time.time() - 3600
+    for path in seed_corpus.iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))
     build_index(seed_corpus, tmp_path / "here", HashEmbedder())
     started = []
     original = workers_module.AttributionWorkers
@@ -294,3 +301,6 @@ def test_a_fresh_process_attributes_in_a_worker_started_before_the_index_is_read
     assert any(here.values())
     assert not build_index(seed_corpus, tmp_path / "worker", HashEmbedder(), ahead).written
     assert len(started) == 1
+    write(seed_corpus / "dam.txt", "Dam\n\nThe dam held, the river authority said.")
+    report = build_index(seed_corpus, tmp_path / "worker", HashEmbedder(), ahead)
+    assert report.appended == 1 and len(started) == 2
