@@ -193,9 +193,10 @@ def merged_flat(indexes: Sequence[Any]) -> Any:
 
 
 class SegmentedDense:
-    """Dense search over an index of several segments: each range goes to the segment that
-    holds it (row numbers offset by the segment's first row); scores are comparable across
-    segments (one model, normalised vectors)."""
+    """Dense search over an index in several parts (a segment, or small segments merged):
+    each range goes to the part that holds it (row numbers offset by the part's first row),
+    and each selection keeps the best of what the parts found, as one search of the merged
+    index would; scores are comparable across parts (one model, normalised vectors)."""
 
     def __init__(self, searchers: Sequence[DenseSearcher], bounds: Sequence[RowRange]) -> None:
         self.searchers = list(searchers)
@@ -221,4 +222,24 @@ class SegmentedDense:
                 found.update(
                     (row + first, s) for row, s in searcher.search(vector, k, local).items()
                 )
+        return _best_of_each(found, selections, k)
+
+
+def _best_of_each(
+    found: dict[int, float], selections: Sequence[Sequence[RowRange]], k: int
+) -> dict[int, float]:
+    """The best ``k`` rows of ``found`` within each selection."""
+    if len(found) <= k:
         return found
+    rows = np.fromiter(found, dtype=np.int64, count=len(found))
+    scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+    kept: set[int] = set()
+    for selection in selections:
+        inside = np.zeros(len(rows), dtype=bool)
+        for lo, hi in selection:
+            inside |= (rows >= lo) & (rows < hi)
+        candidates = np.flatnonzero(inside)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        kept.update(rows[candidates].tolist())
+    return {row: found[row] for row in kept}

@@ -152,9 +152,6 @@ class Retriever:
 
     def _dense(self, vector: np.ndarray, selections: list[list[RowRange]]) -> dict[int, float]:
         found = self.dense.search(vector, self.policy.candidates, selections)
-        # Each part of a segmented index gave its best of each selection: keep the best
-        # of those, as one search of a merged index would.
-        found = _best_per_selection(found, selections, self.policy.candidates)
         if not found:
             return found
         # Far less similar than the best is not a match, however recent.
@@ -256,27 +253,6 @@ def _lexical(
     if len(index.segments) == 1 and excluded[0] is None:
         return lexicals[0]  # type: ignore[return-value]
     return SegmentedLexical(lexicals, excluded, groups)  # type: ignore[arg-type]
-
-
-def _best_per_selection(
-    found: dict[int, float], selections: list[list[RowRange]], k: int
-) -> dict[int, float]:
-    """The best ``k`` rows of each selection: what one search per selection would find
-    in a compacted index (each segment returned its own best ``k``)."""
-    if all(len(selection) == 1 for selection in selections) or not found:
-        return found  # one range each: the searchers already kept k of it
-    rows = np.fromiter(found, dtype=np.int64, count=len(found))
-    scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
-    kept: set[int] = set()
-    for selection in selections:
-        inside = np.zeros(len(rows), dtype=bool)
-        for lo, hi in selection:
-            inside |= (rows >= lo) & (rows < hi)
-        candidates = np.flatnonzero(inside)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        kept.update(rows[candidates].tolist())
-    return {row: found[row] for row in kept}
 
 
 def _check_mode(mode: str) -> Mode:

@@ -68,3 +68,31 @@ def test_the_whole_index_is_searched_through_the_graph(vectors):
     searcher = FaissSearcher(hnsw(vectors, ef_search=64), exact_window_rows=10_000)
     found = searcher.search(vectors[5], 10, [[(0, len(vectors))]])
     assert 5 in found and len(found) == 10
+
+
+@pytest.mark.parametrize("split", [100, 4500])  # a small part after a big one; two big parts
+def test_parts_searched_apart_find_what_one_search_finds(vectors, split):
+    """A selection spanning parts (the rows before now, in every segment) keeps its best
+    k across them, not k from each part; a window in each part likewise."""
+    from index.dense import SegmentedDense, merged_flat
+
+    def flat(rows: np.ndarray) -> faiss.Index:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(rows)
+        return index
+
+    parts = [vectors[:split], vectors[split:]]
+    segmented = SegmentedDense(
+        [FaissSearcher(flat(part)) for part in parts], [(0, split), (split, len(vectors))]
+    )
+    whole = FaissSearcher(merged_flat([flat(part) for part in parts]))
+    query = vectors[7]
+    windows = [(50, 90), (split + 10, split + 400)]
+    for selections in ([[(0, len(vectors))]], [[(0, len(vectors))], windows]):
+        found = segmented.search(query, 10, selections)
+        assert found.keys() == whole.search(query, 10, selections).keys()
+        expected = exact_top(vectors, query, 0, len(vectors), 10)
+        if len(selections) > 1:
+            inside = np.concatenate([np.arange(lo, hi) for lo, hi in windows])
+            expected |= set(inside[np.argsort(-(vectors[inside] @ query))[:10]].tolist())
+        assert set(found) == expected
