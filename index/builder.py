@@ -133,8 +133,8 @@ class BuildOptions:
     max_segments: int = 10
     compact: bool = False  # merge every segment into one now
     # A process that builds once and exits (`newsdesk index build`): start an attribution
-    # worker as soon as the corpus shows an article to attribute, so spaCy loads while the
-    # previous index is read. A long-lived process keeps attributing in its own pipeline.
+    # worker before the corpus is read when it likely changed (``_workers_ahead``), so
+    # spaCy loads meanwhile. A long-lived process keeps attributing in its own pipeline.
     attribute_ahead: bool = False
 
 
