@@ -56,9 +56,21 @@ class Item:
 
 
 @dataclass(slots=True)
+class Refusal:
+    """A feed item whose page could not be used (a 4xx, robots.txt, no article text): it
+    is not asked for again until its feed entry changes or the recheck time has passed."""
+
+    url: str  # as the feed gave it
+    reason: str
+    at: str  # ISO time
+    entry: str | None = None  # fingerprint of the feed entry it came from
+
+
+@dataclass(slots=True)
 class IngestState:
     feeds: list[Feed] = field(default_factory=list)
     items: dict[str, Item] = field(default_factory=dict)  # by canonical URL
+    refused: dict[str, Refusal] = field(default_factory=dict)  # by the URL asked for
 
     def feed(self, name_or_url: str) -> Feed | None:
         wanted = name_or_url.strip()
@@ -90,6 +102,7 @@ class IngestState:
             "format": FORMAT,
             "feeds": [asdict(f) for f in self.feeds],
             "items": [asdict(i) for i in self.items.values()],
+            "refused": [asdict(r) for r in self.refused.values()],
         }
 
     @classmethod
@@ -98,7 +111,12 @@ class IngestState:
         item_keys = {f.name for f in fields(Item)}
         feeds = [Feed(**{k: v for k, v in f.items() if k in feed_keys}) for f in data["feeds"]]
         items = [Item(**{k: v for k, v in i.items() if k in item_keys}) for i in data["items"]]
-        return cls(feeds, {i.url: i for i in items})
+        refusal_keys = {f.name for f in fields(Refusal)}
+        refused = [
+            Refusal(**{k: v for k, v in r.items() if k in refusal_keys})
+            for r in data.get("refused", [])  # absent from files written before refusals
+        ]
+        return cls(feeds, {i.url: i for i in items}, {r.url: r for r in refused})
 
 
 class StateFile:

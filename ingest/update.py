@@ -26,7 +26,7 @@ from index.corpus import content_hash
 from ingest.feeds import FeedEntry, ParsedFeed, discover_feed, parse_feed
 from ingest.fetcher import Fetcher, Response
 from ingest.pages import WebArticle, canonical_url, extract_article
-from ingest.state import Feed, IngestState, Item, StateFile
+from ingest.state import Feed, IngestState, Item, Refusal, StateFile
 from ingest.writer import article_path, render, write_article
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
@@ -232,7 +232,9 @@ class Ingestor:
         listed: set[str] = set()
         for entry in entries:
             item = state.item_for(entry.link) or state.item_for(canonical_url(entry.link))
-            if item is None:
+            if item is None and self._still_refused(state.refused.get(entry.link), entry):
+                report.unchanged_entries += 1  # reported when it was refused
+            elif item is None:
                 fresh.append((entry.link, entry, None))
             elif item.entry != entry.fingerprint or self._recent(item):
                 again.append((entry.link, entry, item))
@@ -253,6 +255,14 @@ class Ingestor:
         report.feeds.append(FeedOutcome(feed.name, feed.url, status, None, len(entries), deferred))
         for url, entry, item in fresh_now + again_now:
             report.articles.append(self._fetch_page(url, feed=feed.name, entry=entry, known=item))
+
+    def _still_refused(self, refusal: Refusal | None, entry: FeedEntry) -> bool:
+        """Whether a page refused before is left alone this poll: its entry is the same
+        and the recheck time has not passed."""
+        if refusal is None or refusal.entry != entry.fingerprint:
+            return False
+        at = _parse_time(refusal.at)
+        return at is not None and self._now() - at < self.recheck
 
     def _recent(self, item: Item) -> bool:
         first = _parse_time(item.first_seen)
@@ -317,9 +327,16 @@ class Ingestor:
                 title=entry.title if entry else None,
             )
         except FetchError as exc:
-            status: Status = "failed" if exc.transient else "skipped"
-            return Outcome(url, status, _short(exc, url), feed=feed)
+            reason = _short(exc, url)
+            if not exc.transient and entry is not None:
+                self._refused(url, reason, entry)
+            return Outcome(url, "failed" if exc.transient else "skipped", reason, feed=feed)
         return self._store(url, article, response, entry, feed)
+
+    def _refused(self, url: str, reason: str, entry: FeedEntry) -> None:
+        """Remember a feed item's page that cannot be used, so polls stop asking for it."""
+        with self.state.edit() as state:
+            state.refused[url] = Refusal(url, reason, self._stamp(), entry.fingerprint)
 
     def _store(
         self,
@@ -365,6 +382,7 @@ class Ingestor:
             )
             _also(new, url)
             state.items[new.url] = new
+            state.refused.pop(url, None)
         return Outcome(url, status, None, article.title, new.path, feed)
 
     def _checked(self, canonical: str, response: Response, entry: FeedEntry | None) -> None:

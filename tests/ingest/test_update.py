@@ -298,3 +298,41 @@ def test_relative_links_of_a_moved_feed_resolve_where_it_now_is(
     web.route("/old-feed", Route(status=301, location="/new/feed"))
     (outcome,) = ingestor.poll().articles
     assert (outcome.url, outcome.status) == (web.url("/new/article"), "added")
+
+
+def test_a_feed_item_whose_page_is_refused_is_not_asked_for_every_poll(
+    web: LocalWeb, ingestor: Ingestor, clock: Clock
+) -> None:
+    """A 404 (or robots.txt, or a page without article text) is reported once; later polls
+    leave the page alone until its feed entry changes or two days have passed."""
+    web.route("/gone", Route(b"no", status=404))
+    items = [publish(web, "/a", "Quake hits Kelby", QUAKE), {"title": "Gone", "link": "/gone"}]
+    ingestor.follow(web.route("/feed", Route(rss(items))))
+    first = ingestor.poll()
+    assert {(o.url.rsplit("/", 1)[1], o.status) for o in first.articles} == {
+        ("a", "added"),
+        ("gone", "skipped"),
+    }
+    second = ingestor.poll()  # (the article, two days young, is checked again)
+    assert web.hits("/gone") == 1
+    assert not [o for o in second.articles if o.url.endswith("/gone")]
+    assert second.unchanged_entries == 1
+    renamed = {"title": "Gone, now with a new title", "link": "/gone"}
+    web.route("/feed", Route(rss([items[0], renamed])))
+    ingestor.poll()  # the entry changed: asked again
+    assert web.hits("/gone") == 2
+    clock.now += timedelta(days=3)  # past the recheck time
+    ingestor.poll()
+    assert web.hits("/gone") == 3
+
+
+def test_a_refused_page_that_comes_back_is_fetched_and_forgotten_as_refused(
+    web: LocalWeb, ingestor: Ingestor, clock: Clock
+) -> None:
+    web.route("/late", Route(b"not yet", status=404))
+    items = [{"title": "Late story", "link": "/late", "pubDate": "Fri, 20 Nov 2026 08:00:00 GMT"}]
+    ingestor.follow(web.route("/feed", Route(rss(items))))
+    ingestor.poll()
+    web.route("/late", Route(article_html("Late story", QUAKE)))
+    assert ingestor.fetch([web.url("/late")]).articles[0].status == "added"  # asked directly
+    assert ingestor.state.read().refused == {}
