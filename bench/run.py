@@ -190,17 +190,7 @@ def section_eval() -> dict:
 
 def warm_query_latency(retriever: Any, queries: list, mode: str) -> dict[str, float]:
     """p50/p95 of searching every question 3 times in ``mode``, after 10 warm-up searches."""
-    from bench.record import latency_percentiles
-
-    for q in queries[:10]:
-        retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-    times = []
-    for _ in range(3):
-        for q in queries:
-            started = time.perf_counter()
-            retriever.search(q.question, 10, mode=mode, as_of=q.as_of)
-            times.append(time.perf_counter() - started)
-    return latency_percentiles(times)
+    return paired_latency({"one": retriever}, queries, mode, repeats=3)["one"]
 
 
 def paired_latency(

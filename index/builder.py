@@ -250,8 +250,7 @@ def _build(
         rows.append((article, refs, vectors))
     # Date order makes every date window a contiguous range of rows (undated first).
     rows.sort(key=lambda row: (row[0].published or "", row[0].id))
-    refs_all = [ref for _, refs, _ in rows for ref in refs]
-    report.chunks = len(refs_all)
+    report.chunks = sum(len(refs) for _, refs, _ in rows)
 
     articles = {article.id: article for article, _, _ in rows}
     manifest = Manifest(

@@ -81,7 +81,6 @@ class LexicalIndex:
         self._vocab: dict[str, int] = model.vocab_dict
         self._idf_lock = threading.Lock()
         self._idf: np.ndarray | None = None
-        self._df: np.ndarray | None = None
         self._scores = model.scores
 
     @classmethod
@@ -117,7 +116,14 @@ class LexicalIndex:
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         """Inverse document frequency of each term (BM25's formula); 0 for unknown terms."""
-        return {term: float(value) for term, value in self._per_term(self._idf_values(), terms)}
+        values = self._idf_values()
+        out: dict[str, float] = {}
+        for term in terms:
+            column = self._vocab.get(term)
+            out[term] = (
+                float(values[column]) if column is not None and column < len(values) else 0.0
+            )
+        return out
 
     def tf_parts(self, average_length: float | None) -> np.ndarray:
         """Per stored (row, term) entry, BM25's term-frequency part tf / (tf + K) with
@@ -129,8 +135,7 @@ class LexicalIndex:
         another average follows (exact up to float32). Computed once per loaded index."""
         own_idf = self._idf_values()
         data = np.asarray(self._scores["data"], dtype=np.float64)
-        indptr = np.asarray(self._scores["indptr"])
-        columns = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        columns = _entry_columns(np.asarray(self._scores["indptr"]))
         idf_of = own_idf[columns] if len(columns) else np.zeros(0)
         part = np.divide(data, idf_of, out=np.zeros_like(data), where=idf_of > 0)
         if (
@@ -147,23 +152,10 @@ class LexicalIndex:
             part = tf / (tf + k_new)
         return part.astype(np.float32)
 
-    def _per_term(self, values: np.ndarray, terms: Sequence[str]) -> list[tuple[str, Any]]:
-        """Each term with its entry of a per-vocabulary array (0 for unknown terms)."""
-        out = []
-        for term in terms:
-            column = self._vocab.get(term)
-            out.append((term, values[column] if column is not None and column < len(values) else 0))
-        return out
-
-    def _doc_freq(self) -> np.ndarray:
-        if self._df is None:
-            self._df = np.diff(np.asarray(self._model.scores["indptr"]))
-        return self._df
-
     def _idf_values(self) -> np.ndarray:
         with self._idf_lock:
             if self._idf is None:
-                self._idf = idf(self._doc_freq(), self.size)
+                self._idf = idf(np.diff(np.asarray(self._scores["indptr"])), self.size)
             return self._idf
 
     def search(
@@ -179,6 +171,11 @@ class LexicalIndex:
             return {}
         scores = np.asarray(self._model.get_scores(known), dtype=np.float32)
         return _best(scores, k, selections or [[(0, self.size)]])
+
+
+def _entry_columns(indptr: np.ndarray) -> np.ndarray:
+    """The column (term) of each stored entry of a CSC matrix with pointers ``indptr``."""
+    return np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
 
 
 def idf(doc_freq: np.ndarray, rows: int) -> np.ndarray:
@@ -205,19 +202,11 @@ class Postings:
         cls,
         lexicals: Sequence[LexicalIndex],
         average_length: float | None,
-        excluded: Sequence[np.ndarray | None],
+        excluded: np.ndarray | None,
     ) -> Postings:
         """The postings of ``lexicals`` (consecutive segments) merged, their parts under
-        ``average_length``; ``excluded``: each one's mask of deleted rows (or None)."""
+        ``average_length``; ``excluded``: the mask of their deleted rows (or None)."""
         size = sum(lexical.size for lexical in lexicals)
-        mask = None
-        if any(m is not None for m in excluded):
-            mask = np.concatenate(
-                [
-                    np.zeros(lexical.size, dtype=bool) if m is None else m
-                    for lexical, m in zip(lexicals, excluded, strict=True)
-                ]
-            )
         if len(lexicals) == 1:
             (lexical,) = lexicals
             return cls(
@@ -226,7 +215,7 @@ class Postings:
                 np.asarray(lexical._scores["indices"]),
                 lexical.tf_parts(average_length),
                 size,
-                mask,
+                excluded,
             )
         vocab: dict[str, int] = {}
         rows, columns, parts = [], [], []
@@ -238,7 +227,7 @@ class Postings:
             for term, column in lexical._vocab.items():
                 if column < width:
                     remap[column] = vocab.setdefault(term, len(vocab))
-            columns.append(remap[np.repeat(np.arange(width), np.diff(indptr))])
+            columns.append(remap[_entry_columns(indptr)])
             rows.append(np.asarray(lexical._scores["indices"], dtype=np.int64) + offset)
             parts.append(lexical.tf_parts(average_length))
             offset += lexical.size
@@ -251,7 +240,7 @@ class Postings:
             all_rows[order].astype(np.int32),
             np.concatenate(parts)[order],
             size,
-            mask,
+            excluded,
         )
 
     @property
@@ -262,7 +251,7 @@ class Postings:
     def scored(self, column_idf: np.ndarray) -> ScoredPostings:
         """These postings with each part multiplied by its term's idf (``column_idf``, one
         per column): a term's scores are then one slice to add."""
-        columns = np.repeat(np.arange(self.width), np.diff(self.indptr))
+        columns = _entry_columns(self.indptr)
         # In float32, as a query's weight times the part was: the same scores to the bit.
         scores = self.parts * column_idf.astype(np.float32)[columns]
         return ScoredPostings(
@@ -309,13 +298,12 @@ class SegmentedLexical:
     def __init__(
         self,
         lexicals: Sequence[LexicalIndex],
+        groups: Sequence[Sequence[int]],
         excluded: Sequence[np.ndarray | None],
-        groups: Sequence[Sequence[int]] | None = None,
     ) -> None:
-        """``lexicals``: the segments' BM25 indexes in row order; ``excluded``: each one's
-        mask of deleted rows (or None); ``groups``: consecutive segments searched as one
-        part (their postings merged once, here), by default each segment alone."""
-        groups = [list(g) for g in groups] if groups else [[i] for i in range(len(lexicals))]
+        """``lexicals``: the segments' BM25 indexes in row order; ``groups``: consecutive
+        segments searched as one part (their postings merged once, here); ``excluded``:
+        each group's mask of deleted rows (or None)."""
         if [i for g in groups for i in g] != list(range(len(lexicals))):
             raise ValueError("groups must list every segment once, in order")
         self.size = sum(lexical.size for lexical in lexicals)
@@ -324,10 +312,8 @@ class SegmentedLexical:
         total = sum(int(lexical.lengths.sum()) for lexical in lexicals if known)  # type: ignore[union-attr]
         self.average_length = total / self.size if known and self.size else None
         postings = [
-            Postings.of(
-                [lexicals[i] for i in group], self.average_length, [excluded[i] for i in group]
-            )
-            for group in groups
+            Postings.of([lexicals[i] for i in group], self.average_length, mask)
+            for group, mask in zip(groups, excluded, strict=True)
         ]
         # Every term's document frequency in the whole index, once a version: each part's
         # columns are mapped to one vocabulary and their counts summed.

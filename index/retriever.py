@@ -29,7 +29,7 @@ from index.fusion import reciprocal_rank_fusion
 from index.lexical import SegmentedLexical, tokenize
 from index.ranking import EvidencePolicy, rank_rows
 from index.recency import TimePolicy, TimeRanker
-from index.store import StoredIndex, check_compatible
+from index.store import Segment, StoredIndex, check_compatible
 from index.types import MODES, Mode, Passage, Question, Retrieval, RowRange
 
 
@@ -102,11 +102,11 @@ class Retriever:
         self.encoder = encoder
         self.mode = _check_mode(mode)
         self.max_query_chars = max_query_chars
-        # Each segment's mask of deleted rows, for both searchers (computed once a version).
-        excluded = [segment.excluded() for segment in index.segments]
         groups = search_groups([len(segment.chunks) for segment in index.segments])
-        self.dense = dense or _dense(index, excluded, groups, ef_search)
-        self.lexical = lexical or _lexical(index, excluded, groups)
+        # Each group's mask of deleted rows, for both searchers (computed once a version).
+        excluded = [_deleted_rows([index.segments[i] for i in group]) for group in groups]
+        self.dense = dense or _dense(index, groups, excluded, ef_search)
+        self.lexical = lexical or _lexical(index, groups, excluded)
         self.time = TimeRanker(index.row_days(), segments=index.bounds)
         # Equal scores (copies of one text) are ordered by day, article and place, not by
         # row number, so a search ranks alike however the rows are split into segments.
@@ -216,43 +216,46 @@ def search_groups(sizes: Sequence[int], small: int = SMALL_INDEX_ROWS) -> list[l
     return groups
 
 
+def _deleted_rows(segments: Sequence[Segment]) -> np.ndarray | None:
+    """A mask of the deleted rows of ``segments`` taken as one (None when all are live)."""
+    masks = [segment.excluded() for segment in segments]
+    if all(mask is None for mask in masks):
+        return None
+    return np.concatenate(
+        [
+            np.zeros(len(segment.chunks), dtype=bool) if mask is None else mask
+            for segment, mask in zip(segments, masks, strict=True)
+        ]
+    )
+
+
 def _dense(
     index: StoredIndex,
-    excluded: list[np.ndarray | None],
     groups: list[list[int]],
+    excluded: list[np.ndarray | None],
     ef_search: int | None,
 ) -> DenseSearcher:
     searchers: list[DenseSearcher] = []
     bounds: list[RowRange] = []
-    for group in groups:
-        segments = [index.segments[i] for i in group]
+    for group, mask in zip(groups, excluded, strict=True):
         if len(group) == 1:
-            vectors = segments[0].vectors
+            vectors = index.segments[group[0]].vectors
         else:
-            vectors = merged_flat([segment.vectors for segment in segments])
-        masks = [excluded[i] for i in group]
-        mask = None
-        if any(m is not None for m in masks):
-            mask = np.concatenate(
-                [
-                    np.zeros(len(segment.chunks), dtype=bool) if m is None else m
-                    for segment, m in zip(segments, masks, strict=True)
-                ]
-            )
+            vectors = merged_flat([index.segments[i].vectors for i in group])
         searchers.append(FaissSearcher(vectors, ef_search=ef_search, excluded=mask))
         bounds.append((index.bounds[group[0]][0], index.bounds[group[-1]][1]))
     return searchers[0] if len(searchers) == 1 else SegmentedDense(searchers, bounds)
 
 
 def _lexical(
-    index: StoredIndex, excluded: list[np.ndarray | None], groups: list[list[int]]
+    index: StoredIndex, groups: list[list[int]], excluded: list[np.ndarray | None]
 ) -> LexicalSearcher:
     lexicals = [segment.lexical for segment in index.segments]
     if any(lexical is None for lexical in lexicals):
         raise ValueError("the index was loaded without its BM25 part")
     if len(index.segments) == 1 and excluded[0] is None:
         return lexicals[0]  # type: ignore[return-value]
-    return SegmentedLexical(lexicals, excluded, groups)  # type: ignore[arg-type]
+    return SegmentedLexical(lexicals, groups, excluded)  # type: ignore[arg-type]
 
 
 def _check_mode(mode: str) -> Mode:

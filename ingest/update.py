@@ -259,14 +259,19 @@ class Ingestor:
     def _still_refused(self, refusal: Refusal | None, entry: FeedEntry) -> bool:
         """Whether a page refused before is left alone this poll: its entry is the same
         and the recheck time has not passed."""
-        if refusal is None or refusal.entry != entry.fingerprint:
-            return False
-        at = _parse_time(refusal.at)
-        return at is not None and self._now() - at < self.recheck
+        return (
+            refusal is not None
+            and refusal.entry == entry.fingerprint
+            and self._within_recheck(refusal.at)
+        )
 
     def _recent(self, item: Item) -> bool:
-        first = _parse_time(item.first_seen)
-        return first is not None and self._now() - first < self.recheck
+        return self._within_recheck(item.first_seen)
+
+    def _within_recheck(self, stamp: str) -> bool:
+        """Whether the ISO time ``stamp`` is less than the recheck time ago."""
+        at = _parse_time(stamp)
+        return at is not None and self._now() - at < self.recheck
 
     def _failed(self, feed: Feed, reason: str) -> str:
         with self.state.edit() as state:
