@@ -562,11 +562,17 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
         if same and used_threshold == threshold["threshold"]
         else (
             f"**The defaults in use differ**: time {used_time}, evidence {used_evidence}, "
-            f"answer threshold {used_threshold}. They were chosen by an earlier session on "
-            "all dev weeks, before the split, so the held-out figures above are optimistic "
-            "for them; the tune-weeks choice is not adopted yet because it breaks a tested "
-            "promise (an older article that answers must outrank a newer one that does not)."
+            f"answer threshold {used_threshold}: the held-out figures are not those of the "
+            "tuned settings."
         )
+    )
+    broken = ranking.get("broke_the_promise")
+    promise = (
+        f" {broken} of the {ranking['grid_size']} settings were left out for breaking the "
+        "ranking's promise (an article that answers, published five days before the "
+        "question, must outrank a newer one on another subject)."
+        if broken is not None
+        else ""
     )
     return [
         f"`bench/tune_retrieval.py`, on the tune weeks {_weeks(tune['split'])} only.",
@@ -574,14 +580,23 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
         f"- Ranking: best of {ranking['grid_size']} settings by its worse half of the tune "
         f"weeks (recall@5 {ranking['worse_half_recall@5']:.3f}, then MRR@10 "
         f"{ranking['worse_half_mrr@10']:.3f}; all tune weeks {ranking['recall@5']:.3f} / "
-        f"{ranking['mrr@10']:.3f}): time {best['time']}, evidence {best['evidence']}.",
-        f"- Answer threshold: 1st percentile of the best sentence similarity of the tune-week "
-        f"questions on the RTQA index {threshold['answerable_p1']}, 99th percentile of the same "
-        f"questions on the seed-only index {threshold['unanswerable_p99']}: threshold "
-        f"{threshold['threshold']}.",
+        f"{ranking['mrr@10']:.3f}): time {best['time']}, evidence {best['evidence']}." + promise,
+        _threshold_line(threshold),
         "",
         status,
     ]
+
+
+def _threshold_line(threshold: dict[str, Any]) -> str:
+    return (
+        f"- Answer threshold {threshold['threshold']}: calibrated on "
+        f"{threshold['answerable']} answerable questions (tune weeks and the tune half of the "
+        f"labelled questions) and the {threshold['near_misses_past_the_names_check']} "
+        f"tune-half near misses that the names check lets through: it refuses "
+        f"{threshold['answerable_refused']} answerable questions (at most 5% allowed) and "
+        f"{threshold['near_misses_refused']} of those near misses (best sentence "
+        f"similarities {threshold['near_miss_similarity']})."
+    )
 
 
 SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [

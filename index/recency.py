@@ -24,8 +24,8 @@ from index.types import RowRange
 
 @dataclass(frozen=True, slots=True)
 class TimePolicy:
-    """The time knobs. Chosen by an earlier session on all RTQA dev weeks, before the
-    tune / held-out split; docs/benchmarks.md ("Tuning") shows what the tune weeks alone pick."""
+    """The time knobs, chosen by bench/tune_retrieval.py on the RTQA tune weeks only
+    (docs/benchmarks.md, "Tuning"), as are ``EvidencePolicy``'s."""
 
     recent_days: int = 7  # the window a question without time words points at
     time_boost: float = 2.0  # a row inside the window scores (1 + time_boost) times more
