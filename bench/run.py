@@ -175,6 +175,8 @@ def section_eval() -> dict:
         index = load_index(config)
         answerer = open_answerer(config, index, load_embedder(config, serving=True))
         aliases = {alias for a in index.articles.values() for alias in a.aliases}
+        home = {i: a.id for a in index.articles.values() for i in (a.id, *a.aliases)}
+        indexed = {chunk.article_id for chunk in index.chunks}
         out[name] = {
             part: {
                 "modes": {mode: evaluate(answerer.retriever, qs, mode).to_json() for mode in MODES},
@@ -182,6 +184,11 @@ def section_eval() -> dict:
                 # gold articles whose text another article also has: indexed once, under
                 # the other's id (kept as an alias), so they are still found by alias
                 "gold_indexed_as_alias": sum(bool(q.gold_ids & aliases) for q in qs),
+                # questions whose gold articles have no indexed text at all (a page of
+                # video-player furniture): no retrieval can find them
+                "gold_without_text": sum(
+                    not any(home.get(gold) in indexed for gold in q.gold_ids) for q in qs
+                ),
             }
             for part, qs in parts.items()
         }
