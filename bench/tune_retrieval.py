@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/tune_retrieval.py [--index DIR]
 
-1. Ranking: a grid over the time and evidence knobs. Each setting is scored on both halves
+1. Ranking: a grid over the time and evidence knobs (the focus floor among them, its
+   power fixed at 2). Each setting is scored on both halves
    of the tune weeks (the first three weeks, the last three) and kept by its worse half
    (recall@5, then MRR@10), then by all tune weeks: a setting that wins on one half by a
    question or two, which is noise on 56 questions, does not count. A setting must also
@@ -92,12 +93,14 @@ def tune_ranking(answerer, queries, promise: Retriever) -> dict:
     parts = halves(queries)
     rows = []
     broken = 0
-    grid = itertools.product([0.0, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0], [2, 3], [0.4, 0.6])
-    for boost, recent, decay, depth, evidence_decay in grid:
+    grid = itertools.product(
+        [0.0, 1.0, 2.0, 4.0], [3, 7, 14], [3.0, 10.0], [2, 3], [0.4, 0.6], [0.0, 0.65, 0.7, 0.75]
+    )
+    for boost, recent, decay, depth, evidence_decay, focus_floor in grid:
         retriever.policy = promise.policy = replace(
             base,
             time=TimePolicy(recent_days=recent, time_boost=boost, decay_days=decay),
-            evidence=EvidencePolicy(depth=depth, decay=evidence_decay),
+            evidence=EvidencePolicy(depth=depth, decay=evidence_decay, focus_floor=focus_floor),
         )
         if not keeps_promise(promise):
             broken += 1

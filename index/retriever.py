@@ -27,9 +27,10 @@ from index.dense import (
 )
 from index.fusion import reciprocal_rank_fusion
 from index.lexical import SegmentedLexical, tokenize
-from index.ranking import EvidencePolicy, rank_rows
+from index.ranking import EvidencePolicy, article_focus, focus_factors, rank_rows
 from index.recency import TimePolicy, TimeRanker
 from index.store import Segment, StoredIndex, check_compatible
+from index.timeframe import TimeWindow
 from index.types import MODES, Mode, Passage, Question, Retrieval, RowRange
 
 
@@ -111,6 +112,7 @@ class Retriever:
         # Equal scores (copies of one text) are ordered by day, article and place, not by
         # row number, so a search ranks alike however the rows are split into segments.
         self._place = _places(index)
+        self._focus = _focus(index)
         self.policy = policy or RankingPolicy()
         self._today = today
 
@@ -123,6 +125,7 @@ class Retriever:
         """Replace the ranking knobs (the tuning scripts do), time knobs included."""
         self._policy = policy
         self.time.policy = policy.time
+        self._unfocused = focus_factors(self._focus, policy.evidence)
 
     def search(
         self, query: str, k: int = 5, *, mode: Mode | None = None, as_of: date | None = None
@@ -146,9 +149,14 @@ class Retriever:
         if mode != "dense":
             rankings.append(self.lexical.search(terms, self.policy.candidates, selections))
         fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k, self._place.__getitem__)
-        final = {row: s * self.time.factor(row, window) for row, s in fused.items()}
+        final = {row: s * self._factor(row, window) for row, s in fused.items()}
         searchable = sum(hi - lo for lo, hi in selections[0])
         return Retrieval(question, self._passages(final, k), searchable_rows=searchable)
+
+    def _factor(self, row: int, window: TimeWindow) -> float:
+        """The date preference and, for a digest of many subjects, its lack of focus."""
+        unfocused = self._unfocused.get(self.index.chunks[row].article_id, 1.0)
+        return self.time.factor(row, window) * unfocused
 
     def _dense(self, vector: np.ndarray, selections: list[list[RowRange]]) -> dict[int, float]:
         found = self.dense.search(vector, self.policy.candidates, selections)
@@ -197,6 +205,18 @@ def _places(index: StoredIndex) -> list[int]:
     for place, row in enumerate(order):
         places[row] = place
     return places
+
+
+def _focus(index: StoredIndex) -> dict[str, float]:
+    """Each live article's focus (``index/ranking.py``), from its rows' stored vectors."""
+    focus: dict[str, float] = {}
+    for segment in index.segments:
+        vectors = segment.vector_index().reconstruct_n(0, len(segment.chunks))
+        live = segment.excluded()
+        rows = np.flatnonzero(~live) if live is not None else np.arange(len(segment.chunks))
+        ids = [segment.chunks[r].article_id for r in rows]
+        focus.update(article_focus(vectors[rows], ids))
+    return focus
 
 
 def search_groups(sizes: Sequence[int], small: int = SMALL_INDEX_ROWS) -> list[list[int]]:
