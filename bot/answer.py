@@ -325,7 +325,9 @@ class Answerer:
         """Each chosen sentence as an excerpt, right after the sentence before it when it
         leans on that one ("It showed …") and has no speaker of its own: the sentence
         before, from the same paragraph, is quoted as a lead-in (or moved up, when it was
-        chosen itself). Each keeps its own speaker, and no span is quoted twice."""
+        chosen itself). Each keeps its own speaker, and no span is quoted twice. Lead-ins
+        count towards ``max_excerpts``: the lowest-scored sentences (with their lead-ins)
+        give way (with a limit of one, the best sentence is quoted without its lead-in)."""
         by_start = {(c.article.id, c.start): c for c in chosen}
         leads: dict[int, tuple[int, int]] = {}
         for n, c in enumerate(chosen):
@@ -336,26 +338,39 @@ class Answerer:
             for n, span in leads.items()
             if (chosen[n].article.id, span[0]) in by_start
         }
-        out: list[Excerpt] = []
+        units: list[tuple[float, list[Excerpt]]] = []  # (score, a sentence and its lead-in)
         emitted: set[tuple[str, int]] = set()
         for n, c in enumerate(chosen):
             key = (c.article.id, c.start)
             if key in emitted or (key in moved and n not in leads):
                 continue
+            unit: list[Excerpt] = []
+            score = c.score
             span = leads.get(n)
             if span is not None and (c.article.id, span[0]) not in emitted:
                 own = by_start.get((c.article.id, span[0]))
                 if own is not None:
-                    out.append(
+                    unit.append(
                         self._excerpt(c.article, own.start, own.end, own.statement, own.score)
                     )
+                    score = max(score, own.score)
                 else:
                     lead = self._said(c.article.id).get(span[0])
-                    out.append(self._excerpt(c.article, *span, lead, c.score, lead_in=True))
+                    unit.append(self._excerpt(c.article, *span, lead, c.score, lead_in=True))
                 emitted.add((c.article.id, span[0]))
-            out.append(self._excerpt(c.article, c.start, c.end, c.statement, c.score))
+            unit.append(self._excerpt(c.article, c.start, c.end, c.statement, c.score))
             emitted.add(key)
-        return out
+            units.append((score, unit))
+        kept: set[int] = set()
+        room = self.policy.max_excerpts
+        for i in sorted(range(len(units)), key=lambda i: -units[i][0]):
+            if len(units[i][1]) <= room:
+                kept.add(i)
+                room -= len(units[i][1])
+        if not kept and units:  # a limit of one, and the best sentence leans back: alone
+            best = max(units, key=lambda unit: unit[0])[1]
+            return best[-1:]
+        return [e for i, (_, unit) in enumerate(units) if i in kept for e in unit]
 
     def _excerpt(
         self,

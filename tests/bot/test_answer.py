@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -221,6 +222,21 @@ def test_a_sentence_that_leans_back_brings_its_lead_in_from_the_same_paragraph(d
     i = quotes.index("It showed a crack 40 centimetres long.")
     assert excerpts[i - 1].quote == "Engineers inspected the Harbour dam wall on Monday."
     assert not excerpts[i].lead_in and excerpts[i].speaker is None
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_lead_ins_count_towards_the_excerpt_limit(dam_answerer, limit):
+    policy = dam_answerer.policy
+    dam_answerer.policy = replace(policy, max_excerpts=limit)
+    try:
+        excerpts = dam_answerer.answer("How long is the crack in the Harbour dam?").excerpts
+    finally:
+        dam_answerer.policy = policy
+    assert 1 <= len(excerpts) <= limit
+    quotes = [e.quote for e in excerpts]
+    if "It showed a crack 40 centimetres long." in quotes and limit > 1:  # with its lead-in
+        i = quotes.index("It showed a crack 40 centimetres long.")
+        assert i > 0 and quotes[i - 1].startswith("Engineers inspected")
 
 
 def test_each_sentence_keeps_its_own_speaker_and_paragraph(dam_answerer):
