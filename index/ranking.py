@@ -1,6 +1,6 @@
 """From scored chunks to a result list: articles ranked by their evidence, then passages.
 
-An article scores by its best chunks with decaying weights (``s1 + d*s2 + d^2*s3``), so an
+An article scores by its best chunks with decaying weights (``s1 + d*s2 + ...``), so an
 article that matches in several places beats one lucky chunk; each article then shows at
 most ``max_per_article`` passages, together (a list may be shorter than asked for).
 
@@ -21,10 +21,12 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class EvidencePolicy:
-    depth: int = 3  # an article scores by its best chunks: s1 + d*s2 + d^2*s3
-    decay: float = 0.4
+    """Evidence knobs, chosen by bench/tune_retrieval.py on the RTQA tune weeks."""
+
+    depth: int = 2  # an article scores by its best chunks: s1 + d*s2 (+ d^2*s3 ...)
+    decay: float = 0.6
     max_per_article: int = 2  # passages of one article in one result list
-    focus_floor: float = 0.7  # articles less focused score (focus / floor) ** power; 0: off
+    focus_floor: float = 0.65  # articles less focused score (focus / floor) ** power; 0: off
     focus_power: float = 2.0
 
 

@@ -47,7 +47,12 @@ DIGEST = [
     "crossings to the island.",
     "Storms closed the mountain pass for a third day, and snowploughs worked through the "
     "night to clear drifts on the northern road.",
-    "The city zoo welcomed twin red panda cubs, the first born there in a decade, keepers said.",
+    "Astronomers spotted a comet that will pass close enough to Earth next spring to be seen "
+    "without a telescope.",
+    "Shares in chipmakers fell sharply after a weak sales forecast from the largest supplier "
+    "of memory chips.",
+    "The national football team named a new captain ahead of the World Cup qualifiers in "
+    "Lisbon.",
     "A local bakery won the national bread prize for its rye sourdough, beating 200 entries "
     "from across the country.",
     "Schools will open an hour later next term after parents campaigned for more sleep for "
