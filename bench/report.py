@@ -71,9 +71,15 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {_mark(c)} |" for a, b, c in _targets(fig)]
     lines.append("")
-    in_use = _get(runs, "eval", "settings")
+    # The settings each section ran with, for the sections that compare them with tuning.
+    in_use = {name: run.get("settings") or {} for name, run in runs.items()}
     for title, section in SECTIONS:
-        body = _tuning(fig, in_use) if section is _tuning else section(fig)
+        if section is _tuning:
+            body = _tuning(fig, in_use.get("eval"))
+        elif section is _questions:
+            body = _questions(fig, in_use.get("questions"))
+        else:
+            body = section(fig)
         if body:
             lines += [f"## {title}", "", *body, ""]
     lines += [
@@ -472,7 +478,7 @@ def _attribution(fig: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _questions(fig: dict[str, Any]) -> list[str]:
+def _questions(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[str]:
     q = fig.get("questions")
     if not q:
         return []
@@ -512,7 +518,8 @@ def _questions(fig: dict[str, Any]) -> list[str]:
             f"`names`): of {names['answerable_questions']} answerable questions (tune weeks "
             f"and tune half), names flagged with their idf: {wrong}; the "
             f"{names['near_misses_flagged']} near-miss names flagged had idf ≥ "
-            f"{names['near_miss_idf_min']}; midway: {names['threshold']}.",
+            f"{names['near_miss_idf_min']}; midway: {names['threshold']}."
+            + _name_floor_in_use(in_use or {}, names["threshold"]),
         ]
     lines += [
         "",
@@ -565,6 +572,16 @@ def _mixed(fig: dict[str, Any]) -> list[str]:
                 f"{s['recall@1']:.3f} | {s['recall@5']:.3f} | {s['mrr@10']:.3f} | {missed} |"
             )
     return lines
+
+
+def _name_floor_in_use(settings: dict[str, Any], tuned: float) -> str:
+    """Says whether the questions ran with the tuned name floor."""
+    used = _get(settings, "answer", "min_name_idf")
+    if used is None:
+        return ""
+    if used == tuned:
+        return " The questions above ran with it."
+    return f" **The questions above ran with {used}**, not with it."
 
 
 def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[str]:

@@ -107,10 +107,10 @@ class AnswerPolicy:
     passage_weight: float = 0.1  # how much the passage's retrieval rank adds
     overlap_weight: float = 0.25  # how much sharing the question's rare words adds
     min_words: int = 4
-    # A name of the question must be this rare in the index (BM25 idf; 3.73 is about one
-    # chunk in 42) for its absence from the passages to refuse the question. Tuned on tune
+    # A name of the question must be this rare in the index (BM25 idf; 3.12 is about one
+    # chunk in 23) for its absence from the passages to refuse the question. Tuned on tune
     # halves only by `bench/run.py names` (docs/benchmarks.md, "Answer or refuse").
-    min_name_idf: float = 3.73
+    min_name_idf: float = 3.12
 
 
 @dataclass(frozen=True, slots=True)
