@@ -537,6 +537,11 @@ def _speaker_span(head: Token) -> Span | None:
         left += 1
     while right > left and (doc[right - 1].is_punct or doc[right - 1].dep_ == "cc"):
         right -= 1
+    # A subject that ends inside a quotation ("…and the First Amendment,” told USA TODAY")
+    # is a title or a quote cut off by the sentence splitter, not a source.
+    after = doc[right : right + 2]
+    if any(t.text in ("”", '"', "’") for t in after if t.is_punct):
+        return None
     return doc[left:right] if left < right else None
 
 

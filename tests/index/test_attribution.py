@@ -74,6 +74,9 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         "They said the deal was off.",  # a pronoun with nothing before it
         "The school district denied a request to tour the school.",  # a refusal, not a denial
         "The order, first reported by the Associated Press, takes effect on Monday.",
+        # The end of a book title cut off by the sentence splitter is no speaker.
+        "Presidents, other liars and the First Amendment,” told USA TODAY that a pardon "
+        "request suggests guilt.",
     ],
 )
 def test_no_speaker_is_guessed(attributor, sentence):
