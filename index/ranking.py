@@ -13,7 +13,7 @@ focused than ``focus_floor`` are scored down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,28 +30,48 @@ class EvidencePolicy:
     focus_power: float = 2.0
 
 
-def article_focus(vectors: np.ndarray, article_ids: Sequence[str]) -> dict[str, float]:
+def article_focus(
+    read: Callable[[int, int], np.ndarray],
+    article_ids: Sequence[str | None],
+    block: int = 65_536,
+) -> dict[str, float]:
     """Each article's focus: the mean cosine of its rows' (unit) vectors to their
-    normalised centroid; 1.0 for an article of one row."""
+    normalised centroid; 1.0 for an article of one row. ``read(start, stop)`` gives the
+    vectors of rows ``start:stop``, read ``block`` rows at a time (two passes) so that a
+    large index is never copied whole; rows whose id is None are left out."""
     from scipy.sparse import csr_matrix
 
-    if not len(article_ids):
-        return {}
     codes: dict[str, int] = {}
     which = np.fromiter(
-        (codes.setdefault(a, len(codes)) for a in article_ids),
+        (-1 if a is None else codes.setdefault(a, len(codes)) for a in article_ids),
         dtype=np.int64,
         count=len(article_ids),
     )
-    names = list(codes)
-    rows = np.arange(len(which))
-    members = csr_matrix((np.ones(len(which), dtype=np.float32), (which, rows)))
-    centroids = np.asarray(members @ vectors)
+    if not codes:
+        return {}
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for start in range(0, len(which), block):
+            stop = min(start + block, len(which))
+            live = which[start:stop] >= 0
+            yield read(start, stop)[live], which[start:stop][live]
+
+    centroids = np.zeros((len(codes), 0), dtype=np.float32)
+    for vectors, members in blocks():
+        if centroids.shape[1] == 0:
+            centroids = np.zeros((len(codes), vectors.shape[1]), dtype=np.float32)
+        spread = csr_matrix(
+            (np.ones(len(members), dtype=np.float32), (members, np.arange(len(members)))),
+            shape=(len(codes), len(members)),
+        )
+        centroids += np.asarray(spread @ vectors)
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-    cosines = np.einsum("ij,ij->i", vectors, centroids[which])
-    counts = np.bincount(which, minlength=len(names))
-    means = np.bincount(which, weights=cosines, minlength=len(names)) / counts
-    return {str(name): min(1.0, float(mean)) for name, mean in zip(names, means, strict=True)}
+    totals = np.zeros(len(codes), dtype=np.float64)
+    for vectors, members in blocks():
+        cosines = np.einsum("ij,ij->i", vectors, centroids[members])
+        totals += np.bincount(members, weights=cosines, minlength=len(codes))
+    means = totals / np.bincount(which[which >= 0], minlength=len(codes))
+    return {name: min(1.0, float(mean)) for name, mean in zip(codes, means, strict=True)}
 
 
 def focus_factors(focus: Mapping[str, float], policy: EvidencePolicy) -> dict[str, float]:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -211,12 +211,15 @@ def _focus(index: StoredIndex) -> dict[str, float]:
     """Each live article's focus (``index/ranking.py``), from its rows' stored vectors."""
     focus: dict[str, float] = {}
     for segment in index.segments:
-        vectors = segment.vector_index().reconstruct_n(0, len(segment.chunks))
-        live = segment.excluded()
-        rows = np.flatnonzero(~live) if live is not None else np.arange(len(segment.chunks))
-        ids = [segment.chunks[r].article_id for r in rows]
-        focus.update(article_focus(vectors[rows], ids))
+        deleted = segment.deleted
+        ids = [None if c.article_id in deleted else c.article_id for c in segment.chunks]
+        focus.update(article_focus(_rows_of(segment.vector_index()), ids))
     return focus
+
+
+def _rows_of(vectors: Any) -> Callable[[int, int], np.ndarray]:
+    """Reads rows ``start:stop`` of a FAISS index."""
+    return lambda start, stop: vectors.reconstruct_n(start, stop - start)
 
 
 def search_groups(sizes: Sequence[int], small: int = SMALL_INDEX_ROWS) -> list[list[int]]:

@@ -22,10 +22,24 @@ def unit(*rows: list[float]) -> np.ndarray:
 
 def test_an_article_on_one_subject_is_more_focused_than_a_digest():
     vectors = unit([1, 0.1, 0], [1, 0, 0.1], [0, 1, 0], [0, 0, 1], [1, 1, 1])
-    focus = article_focus(vectors, ["report", "report", "digest", "digest", "single"])
+    ids = ["report", "report", "digest", "digest", "single"]
+    focus = article_focus(lambda a, b: vectors[a:b], ids)
     assert focus["report"] > 0.99
     assert focus["digest"] == pytest.approx(np.sqrt(0.5))
     assert focus["single"] == 1.0
+
+
+def test_focus_is_the_same_read_in_blocks_and_leaves_out_deleted_rows():
+    rng = np.random.default_rng(7)
+    vectors = unit(*rng.normal(size=(50, 8)).tolist())
+    ids = [f"a{i % 7}" for i in range(50)]
+    whole = article_focus(lambda a, b: vectors[a:b], ids)
+    assert article_focus(lambda a, b: vectors[a:b], ids, block=4) == pytest.approx(whole)
+    # Deleting an article's rows (None) leaves the other articles' focus as it was.
+    gone = [None if a == "a3" else a for a in ids]
+    kept = article_focus(lambda a, b: vectors[a:b], gone, block=5)
+    assert "a3" not in kept
+    assert kept == pytest.approx({a: f for a, f in whole.items() if a != "a3"})
 
 
 def test_only_articles_below_the_floor_are_scored_down():
@@ -51,8 +65,7 @@ DIGEST = [
     "without a telescope.",
     "Shares in chipmakers fell sharply after a weak sales forecast from the largest supplier "
     "of memory chips.",
-    "The national football team named a new captain ahead of the World Cup qualifiers in "
-    "Lisbon.",
+    "The national football team named a new captain ahead of the World Cup qualifiers in Lisbon.",
     "A local bakery won the national bread prize for its rye sourdough, beating 200 entries "
     "from across the country.",
     "Schools will open an hour later next term after parents campaigned for more sleep for "
