@@ -604,13 +604,10 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
             "tuned settings."
         )
     )
-    broken = ranking.get("broke_the_promise")
     promise = (
-        f" {broken} of the {ranking['grid_size']} settings were left out for breaking the "
-        "ranking's promise (an article that answers, published five days before the "
-        "question, must outrank a newer one on another subject)."
-        if broken is not None
-        else ""
+        f" {ranking['broke_the_promise']} of the {ranking['grid_size']} settings were left "
+        "out for breaking the ranking's promise (an article that answers, published five "
+        "days before the question, must outrank a newer one on another subject)."
     )
     return [
         f"`bench/tune_retrieval.py`, on the tune weeks {_weeks(tune['split'])} only.",

@@ -2,14 +2,14 @@
 
     .venv/bin/python bench/tune_retrieval.py [--index DIR]
 
-1. Ranking: a grid over the time and evidence knobs (the focus floor among them, its
-   power fixed at 2). Each setting is scored on both halves
-   of the tune weeks (the first three weeks, the last three) and kept by its worse half
-   (recall@5, then MRR@10), then by all tune weeks: a setting that wins on one half by a
-   question or two, which is noise on 56 questions, does not count. A setting must also
-   keep the ranking's promise (``PROMISE``): recency is a preference, so an article that
-   answers, published five days before the question, outranks a newer one on another
-   subject. The held-out weeks are never read.
+1. Ranking: a grid over the time and evidence knobs (the focus floor among them, its power
+   fixed at 2). Each setting is scored on both halves of the tune weeks (the first three
+   weeks, the last three) and kept by its worse half (recall@5, then MRR@10), then by all
+   tune weeks: a setting that wins on one half by a question or two, which is noise on 56
+   questions, does not count. A setting must also keep the ranking's promise
+   (``PROMISE``): recency is a preference, so an article that answers, published five days
+   before the question, outranks a newer one on another subject. The held-out weeks are
+   never read.
 2. Answer threshold (``AnswerPolicy.min_similarity``): calibrated on labelled questions,
    the tune half of bench/data/answer_questions.jsonl, with the tune weeks' RTQA questions
    as further answerable ones. Among thresholds that refuse at most 5% of the answerable
