@@ -89,7 +89,9 @@ BODY_HEADS = frozenset(
     parliament cabinet staff team club league federation association coalition campaign
     family network newspaper commission institute university hospital""".split()
 )
-Pronoun = Literal["person", "group"]
+# What a source needs resolved: "he"/"she", "they", or a lone capitalised word that is no
+# name or role by its tags ("Price said"), taken only as the surname of a person named before.
+Pronoun = Literal["person", "group", "surname"]
 _NO_SPEAKER = frozenset(
     "it this that these those there which who what i we you me us one another".split()
 )
@@ -206,7 +208,7 @@ class Attributor:
             parsed[a, layouts[a][p][i]] = doc
             found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups, named)
             cue, speaker, pronoun, _ = found[a, p, i]
-            if cue is not None and speaker is None and pronoun is None:
+            if cue is not None and (pronoun == "surname" or (speaker is None and pronoun is None)):
                 unnamed.append((a, p, i))
         # A name the tagger took for a common noun ("Price said") is still an entity.
         ner = self.nlp.get_pipe("ner")
@@ -215,7 +217,7 @@ class Attributor:
             unnamed, ner.pipe((parsed[k] for k in keys), batch_size=self.batch_size), strict=True
         ):
             found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups, named)
-        people = [key for key, (_, _, pronoun, _) in found.items() if pronoun == "person"]
+        people = [k for k, (_, _, pronoun, _) in found.items() if pronoun in ("person", "surname")]
         entities = self._entities_before(texts, layouts, people, parsed, set(keys))
         lowered = {a: _lowercase_words(texts[a]) for a in {a for a, _ in entities}}
         persons = {key: _persons(doc, lowered[key[0]]) for key, doc in entities.items()}
@@ -233,8 +235,10 @@ class Attributor:
             elif pronoun == "group":
                 # "they" is the body named as the source of the sentence just before.
                 speaker = groups.get((a, before[-1])) if before else None
+            elif pronoun == "surname":
+                speaker = _full_name(persons, before, a, speaker)
             span = layouts[a][p][i]
-            if speaker is not None and (pronoun == "person" or (a, span) in named):
+            if speaker is not None and (pronoun in ("person", "surname") or (a, span) in named):
                 spoke[a, span] = speaker
             if speaker is not None or stance != "claim":
                 out[a].append(Statement(*span, speaker, cue, stance))
@@ -251,7 +255,7 @@ class Attributor:
         that "they" may refer to is noted in ``groups``, one that is a name in ``named``."""
         cue, span, pronoun = _source(doc)
         speaker = _clean(span) if span is not None else None
-        if speaker is not None and span is not None:
+        if speaker is not None and span is not None and pronoun != "surname":
             if _collective(span.root):
                 groups[key] = speaker
             elif _a_name(span.root):
@@ -320,6 +324,24 @@ def _continued(
         if any(e.text.lower() in said for e in bodies):
             return None
         return spoke[a, span]
+    return None
+
+
+def _full_name(
+    persons: dict[tuple[int, tuple[int, int]], list[tuple[str, str]]],
+    before: Sequence[tuple[int, int]],
+    a: int,
+    word: str | None,
+) -> str | None:
+    """The person named before whose surname is ``word`` ("Price" after "department
+    spokesman Ned Price"), the nearest first; None when there is none."""
+    if word is None:
+        return None
+    wanted = word.lower()
+    for span in reversed(before):
+        for surname, mention in persons[a, span]:
+            if surname == wanted:
+                return _strip_possessive(mention)
     return None
 
 
@@ -418,6 +440,7 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
         if subject is not None:
             candidates.append((_depth(token), token.lemma_.lower(), token, subject))
     considered: list[Token] = []
+    lone: tuple[str, Span] | None = None  # a capitalised word that may be a surname
     # "according to X" names the source outright; otherwise the outermost cue does, and a
     # cue inside what it reports ("X reported that Y urged ...") is content, not source.
     candidates.sort(key=lambda c: (c[1] != "according to", c[0]))
@@ -432,7 +455,22 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
         span = _speaker_span(subject)
         if span is not None:
             return cue, span, None
+        if lone is None and _lone_capital(subject):
+            lone = cue, subject.doc[subject.i : subject.i + 1]
+    if lone is not None:
+        return lone[0], lone[1], "surname"
     return (candidates[0][1] if candidates else None), None, None
+
+
+def _lone_capital(token: Token) -> bool:
+    """A capitalised word alone as a subject ("Price said"), which the tagger took for a
+    common noun: a surname, if a person of that name was named before."""
+    return (
+        token.is_title
+        and token.is_alpha
+        and token.pos_ in ("NOUN", "PROPN", "ADJ", "X")
+        and not any(c.dep_ in ("det", "compound", "amod", "poss") for c in token.children)
+    )
 
 
 def _is_cue(token: Token) -> bool:

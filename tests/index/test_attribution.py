@@ -159,6 +159,20 @@ def test_a_surname_tagged_as_another_word_stays_with_the_name(attributor):
     assert said(attributor, text)[0] == "Park Superintendent Cam Sholly"
 
 
+def test_a_surname_the_tagger_took_for_a_noun_is_the_person_named_before(attributor):
+    text = (
+        "The State Department has received a handful of reports, department spokesman Ned "
+        "Price told reporters on Thursday.\n\n"
+        "Price said all such reports are cause for concern."
+    )
+    assert said(attributor, text)[0] == "department spokesman Ned Price"
+
+
+def test_a_lone_capitalised_word_with_no_person_of_that_name_is_no_speaker(attributor):
+    text = "The airport was calm on Thursday.\n\nPrice said all such reports are cause for concern."
+    assert said(attributor, text)[0] is None
+
+
 @pytest.mark.parametrize(
     "text",
     [
