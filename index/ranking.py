@@ -56,15 +56,18 @@ def article_focus(
             live = which[start:stop] >= 0
             yield read(start, stop)[live], which[start:stop][live]
 
-    centroids = np.zeros((len(codes), 0), dtype=np.float32)
+    centroids: np.ndarray | None = None  # sums of each article's vectors, then unit
     for vectors, members in blocks():
-        if centroids.shape[1] == 0:
-            centroids = np.zeros((len(codes), vectors.shape[1]), dtype=np.float32)
         spread = csr_matrix(
             (np.ones(len(members), dtype=np.float32), (members, np.arange(len(members)))),
             shape=(len(codes), len(members)),
         )
-        centroids += np.asarray(spread @ vectors)
+        summed = np.asarray(spread @ vectors)
+        if centroids is None:
+            centroids = summed
+        else:
+            centroids += summed
+    assert centroids is not None  # some row is live: ``codes`` is not empty
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     totals = np.zeros(len(codes), dtype=np.float64)
     for vectors, members in blocks():
