@@ -608,7 +608,7 @@ def section_segments() -> dict:
     for name, folder in (("segments_20", segmented), ("merged", merged)):
         served = settings(index_dir=folder)
         index = load_index(served)
-        query_embedder = load_embedder(served, serving=True, queries_only=True)
+        query_embedder = load_embedder(served, serving=True)
         retrievers[name] = open_retriever(served, index, query_embedder)
         out[name] = {"segments": len(index.segments), "rows": len(index.chunks)}
     for mode in ("dense", "bm25", "hybrid"):

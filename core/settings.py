@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
     embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
         "onnx-int8",
-        description="onnx-int8: int8 documents, fp32 questions (fast); onnx: fp32; torch.",
+        description="onnx-int8: int8 documents and questions (fast); onnx: fp32; torch.",
     )
     cache_dir: Path = Field(
         default_factory=lambda: default_cache_dir(),

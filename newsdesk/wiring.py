@@ -78,17 +78,10 @@ def torch_kept_out(settings: Settings) -> Iterator[None]:
             del sys.modules["torch"]
 
 
-def load_embedder(
-    settings: Settings,
-    *,
-    serving: bool = False,
-    queries_only: bool = False,
-    documents_only: bool = False,
-) -> Embedder:
+def load_embedder(settings: Settings, *, serving: bool = False) -> Embedder:
     """The configured embedder. ``serving`` (a process that searches: query, ask, eval,
     serve) keeps document encoding to one thread (short sentences for answers run fastest
-    so) and then sets the search thread policy (see ``configure_search_threads``);
-    ``documents_only``: for a build, which encodes no question."""
+    so) and then sets the search thread policy (see ``configure_search_threads``)."""
     from index.embedding import load_embedder as load
 
     embedder = load(
@@ -97,8 +90,6 @@ def load_embedder(
         cache_dir=settings.cache_dir,
         batch_size=settings.embed_batch_size,
         threads=1 if serving else 2,
-        queries_only=queries_only,
-        documents_only=documents_only,
     )
     if serving:
         configure_search_threads()

@@ -83,7 +83,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def real_embedder(model_cache: Path) -> Embedder:
-    """The packaged MiniLM with the default backend (int8 documents, fp32 questions)."""
+    """The packaged MiniLM with the default backend (int8 documents and questions)."""
     return load_embedder(DEFAULT_MODEL, backend="onnx-int8", cache_dir=model_cache)
 
 

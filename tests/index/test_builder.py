@@ -246,7 +246,7 @@ def test_documents_embedded_side_by_side_get_the_vectors_of_one_at_a_time(
     real_embedder, model_cache
 ):
     """Two threads share the document session (the default for a build): same vectors, in
-    order, as one thread; a build's embedder opens its question session only when asked."""
+    order, as one thread; questions get the vectors they get alone, as documents do."""
     from index.embedding import load_embedder
     from tests.conftest import DEFAULT_MODEL, SEED_CORPUS
 
@@ -256,13 +256,11 @@ def test_documents_embedded_side_by_side_get_the_vectors_of_one_at_a_time(
         for paragraph in path.read_text().split("\n\n")
         if paragraph.strip()
     ]
-    one = load_embedder(
-        DEFAULT_MODEL, backend="onnx-int8", cache_dir=model_cache, threads=1, documents_only=True
-    )
+    one = load_embedder(DEFAULT_MODEL, backend="onnx-int8", cache_dir=model_cache, threads=1)
     assert len(texts) > 4
     assert np.array_equal(real_embedder.encode_documents(texts), one.encode_documents(texts))
-    assert one._query_session is None
     assert np.array_equal(one.encode(texts[:2]), real_embedder.encode(texts[:2]))
+    assert np.array_equal(one.encode(texts[:2])[1], one.encode([texts[1]])[0])
 
 
 def test_a_fresh_process_attributes_in_a_worker_started_before_the_corpus_is_read(
