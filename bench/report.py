@@ -623,14 +623,26 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
 
 
 def _threshold_line(threshold: dict[str, Any]) -> str:
+    if "off_topic_past_the_names_check" not in threshold:
+        return (
+            f"- Answer threshold {threshold['threshold']}: calibrated on "
+            f"{threshold['answerable']} answerable questions and "
+            f"{threshold['near_misses_past_the_names_check']} near misses (rerun "
+            "`bench/tune_retrieval.py` for the off-topic questions)."
+        )
+    low, high = threshold["equally_good"]
     return (
         f"- Answer threshold {threshold['threshold']}: calibrated on "
         f"{threshold['answerable']} answerable questions (tune weeks and the tune half of the "
-        f"labelled questions) and the {threshold['near_misses_past_the_names_check']} "
-        f"tune-half near misses that the names check lets through: it refuses "
-        f"{threshold['answerable_refused']} answerable questions (at most 5% allowed) and "
-        f"{threshold['near_misses_refused']} of those near misses (best sentence "
-        f"similarities {threshold['near_miss_similarity']})."
+        f"labelled questions) and, to refuse, the {threshold['near_misses_past_the_names_check']} "
+        f"tune-half near misses and {threshold['off_topic_past_the_names_check']} off-topic "
+        "questions (tune-week questions asked of the seed articles) that the names check lets "
+        f"through. It refuses {threshold['answerable_refused']} answerable questions (at most 5% "
+        f"allowed), {threshold['near_misses_refused']} of those near misses (best sentence "
+        f"similarities {threshold['near_miss_similarity']}) and "
+        f"{threshold['off_topic_refused']} of the off-topic ones (highest similarities "
+        f"{threshold['off_topic_similarity'][-3:]}); every threshold from {low} to {high} "
+        "does as well, and the middle one is kept."
     )
 
 

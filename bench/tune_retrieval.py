@@ -10,11 +10,15 @@
    (``PROMISE``): recency is a preference, so an article that answers, published five days
    before the question, outranks a newer one on another subject. The held-out weeks are
    never read.
-2. Answer threshold (``AnswerPolicy.min_similarity``): calibrated on labelled questions,
-   the tune half of bench/data/answer_questions.jsonl, with the tune weeks' RTQA questions
-   as further answerable ones. Among thresholds that refuse at most 5% of the answerable
-   questions (the issue's bound), the one that refuses the most near misses the names
-   check lets through, net of the answerable ones it refuses; the lowest on a tie.
+2. Answer threshold (``AnswerPolicy.min_similarity``): calibrated on labelled questions.
+   Answerable: the tune half of bench/data/answer_questions.jsonl and the tune weeks' RTQA
+   questions. To be refused: the tune-half near misses and, as questions the articles are
+   not about, the tune weeks' RTQA questions asked of an index of the seed articles (two
+   articles on another subject); of both, only those the names check lets through (the
+   threshold decides only those). Among thresholds that refuse at most 5% of the
+   answerable questions (the issue's bound), those refusing the largest share of the
+   questions to refuse, net of the share of answerable ones refused; of those, the middle
+   one: as far from the answerable questions as from the ones to refuse.
 
 Writes bench/results/tune.json (with commit, settings and data hashes) and prints the best
 settings; the defaults in index/recency.py, index/ranking.py and bot/answer.py are these.
@@ -139,10 +143,12 @@ def refused_by_name(answerer, question: str, as_of: date | None) -> bool:
         answerer.policy = policy
 
 
-def tune_threshold(answerer, queries, labelled) -> dict:
-    """The threshold (in steps of 0.01) that refuses the most near misses beyond those the
-    names check refuses, minus the answerable questions it refuses, among those refusing
-    at most 5% of the answerable ones; the lowest such threshold on a tie."""
+def tune_threshold(answerer, queries, labelled, off_topic) -> dict:
+    """The threshold (in steps of 0.01) that refuses the largest share of the questions to
+    refuse that the names check lets through, net of the share of answerable questions it
+    refuses, among those refusing at most 5% of the answerable ones; the middle one of a
+    run of equally good thresholds. ``off_topic``: an answerer over articles the tune
+    weeks' questions are not about."""
     answerable = [best_similarity(answerer, q.question, q.as_of) for q in queries]
     answerable += [
         best_similarity(answerer, q.question, q.as_of) for q in labelled if q.kind == "answerable"
@@ -152,23 +158,42 @@ def tune_threshold(answerer, queries, labelled) -> dict:
         for q in labelled
         if q.kind != "answerable" and not refused_by_name(answerer, q.question, q.as_of)
     ]
-    best: tuple[float, float] | None = None
+    unrelated = [
+        best_similarity(off_topic, q.question, q.as_of)
+        for q in queries
+        if not refused_by_name(off_topic, q.question, q.as_of)
+    ]
+    refuse = near + unrelated
+    scored = []
     for step in range(20, 71):
         threshold = step / 100
         wrong = sum(s < threshold for s in answerable) / len(answerable)
-        right = sum(s < threshold for s in near) / len(near) if near else 0.0
-        if wrong <= 0.05 and (best is None or right - wrong > best[0] + 1e-9):
-            best = (right - wrong, threshold)
-    threshold = best[1] if best else 0.2
+        right = sum(s < threshold for s in refuse) / len(refuse) if refuse else 0.0
+        if wrong <= 0.05:
+            scored.append((round(right - wrong, 9), threshold))
+    top = max(net for net, _ in scored)
+    tied = [threshold for net, threshold in scored if net == top]
+    threshold = tied[(len(tied) - 1) // 2]
     return {
         "answerable": len(answerable),
         "near_misses_past_the_names_check": len(near),
+        "off_topic_past_the_names_check": len(unrelated),
         "threshold": threshold,
+        "equally_good": [tied[0], tied[-1]],
         "answerable_refused": sum(s < threshold for s in answerable),
         "near_misses_refused": sum(s < threshold for s in near),
+        "off_topic_refused": sum(s < threshold for s in unrelated),
         "answerable_similarity": [round(s, 3) for s in sorted(answerable)[:10]],
         "near_miss_similarity": [round(s, 3) for s in sorted(near)],
+        "off_topic_similarity": [round(s, 3) for s in sorted(unrelated)[-10:]],
     }
+
+
+def seed_answerer(embedder, folder: Path):
+    """An answerer over an index of the seed articles (corpus/), built in ``folder``."""
+    config = Settings(_env_file=None, index_dir=folder / "seed-index")
+    build_index(ROOT / "corpus", config.index_dir, embedder)
+    return open_answerer(config, load_index(config), embedder)
 
 
 def main() -> None:
@@ -184,23 +209,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         promise = promise_retriever(embedder, Path(folder))
         ranking = tune_ranking(answerer, queries, promise)
-    best = ranking["best"]
-    answerer.retriever.policy = replace(
-        answerer.retriever.policy,
-        time=TimePolicy(**best["time"]),
-        evidence=EvidencePolicy(**best["evidence"]),
-    )
+        best = ranking["best"]
+        chosen = replace(
+            answerer.retriever.policy,
+            time=TimePolicy(**best["time"]),
+            evidence=EvidencePolicy(**best["evidence"]),
+        )
+        off_topic = seed_answerer(embedder, Path(folder))
+        answerer.retriever.policy = off_topic.retriever.policy = chosen
+        threshold = tune_threshold(answerer, queries, labelled, off_topic)
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
-        "answer_threshold": tune_threshold(answerer, queries, labelled),
+        "answer_threshold": threshold,
     }
     write_result(
         "tune",
         figures,
         command=".venv/bin/python bench/tune_retrieval.py",
         settings={"index": str(args.index)},
-        data=[DEV, QUESTIONS, ROOT.parent / "shared" / "data" / "rtqa" / "corpus.jsonl.gz"],
+        data=[
+            DEV,
+            QUESTIONS,
+            ROOT.parent / "shared" / "data" / "rtqa" / "corpus.jsonl.gz",
+            *sorted((ROOT / "corpus").iterdir()),
+        ],
         seconds=time.perf_counter() - started,
     )
     print(figures)
