@@ -102,7 +102,7 @@ class AnswerPolicy:
     max_excerpts: int = 4
     passages: int = 8  # retrieved passages whose sentences compete
     shortlist: int = 6  # sentences kept by the cheap word-overlap stage for embedding
-    min_similarity: float = 0.45  # no sentence this close to the question: no answer
+    min_similarity: float = 0.40  # no sentence this close to the question: no answer
     margin: float = 0.25  # excerpts must score within this of the best one
     passage_weight: float = 0.1  # how much the passage's retrieval rank adds
     overlap_weight: float = 0.25  # how much sharing the question's rare words adds
