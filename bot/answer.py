@@ -23,8 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
-
 from bot.mentions import Mentions, absent
 from bot.quotable import dateline_length, quotable_paragraph
 from core.errors import IndexMismatchError
@@ -278,9 +276,9 @@ class Answerer:
 
         Embedding every sentence of every passage would cost ~2-4 ms a sentence here; the
         shortlist keeps the answer step within a few tens of milliseconds. Sentences are
-        embedded one at a time with the document encoder: unpadded, which is fastest for
-        short texts, and independent of what else is in a batch (int8 activations are
-        quantised per batch), so the same question always gets the same answer.
+        embedded with the document encoder, which embeds each on its own (unpadded, which
+        is fastest for short texts, and independent of what else is in a batch: int8
+        activations are quantised per batch), two side by side.
         """
         weight = self.policy.passage_weight
         idf = question.term_weights
@@ -297,7 +295,7 @@ class Answerer:
         query = question.vector
         if query is None:  # a BM25-only search embedded nothing
             query = self.embedder.encode([question.text])[0]
-        vectors = np.vstack([self.embedder.encode_documents([texts[i]]) for i in order])
+        vectors = self.embedder.encode_documents([texts[i] for i in order])
         similarity = (vectors @ query).tolist()
         for i, candidate, sim in zip(order, shortlist, similarity, strict=True):
             candidate.similarity = sim

@@ -48,7 +48,7 @@ class OnnxEmbedder:
         threads: int = 2,
     ) -> None:
         """``precision``: "int8" or "fp32", for documents and questions alike. ``threads``:
-        documents embedded side by side (2 for indexing, 1 when serving questions)."""
+        documents embedded side by side."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

@@ -79,9 +79,9 @@ def torch_kept_out(settings: Settings) -> Iterator[None]:
 
 
 def load_embedder(settings: Settings, *, serving: bool = False) -> Embedder:
-    """The configured embedder. ``serving`` (a process that searches: query, ask, eval,
-    serve) keeps document encoding to one thread (short sentences for answers run fastest
-    so) and then sets the search thread policy (see ``configure_search_threads``)."""
+    """The configured embedder (texts embedded two side by side: a build's chunks, an
+    answer's sentences). ``serving`` (a process that searches: query, ask, eval, serve)
+    then sets the search thread policy (see ``configure_search_threads``)."""
     from index.embedding import load_embedder as load
 
     embedder = load(
@@ -89,7 +89,6 @@ def load_embedder(settings: Settings, *, serving: bool = False) -> Embedder:
         backend=settings.embedding_backend,
         cache_dir=settings.cache_dir,
         batch_size=settings.embed_batch_size,
-        threads=1 if serving else 2,
     )
     if serving:
         configure_search_threads()
