@@ -127,7 +127,7 @@ class _Candidate:
     start: int
     end: int
     previous: tuple[int, int] | None
-    passage_rank: int | None  # of the best passage holding it; None: elsewhere in the article
+    passage_rank: int
     statement: Statement | None
     similarity: float = 0.0
     score: float = 0.0
@@ -234,28 +234,26 @@ class Answerer:
         return {s.start: s for s in self._statements.get(article_id, ())}
 
     def _candidates(self, passages: list[Passage]) -> list[_Candidate]:
-        """Every sentence of the articles found: those inside a passage with that passage's
-        rank (the best one), the rest of each article with none. The sentence that answers
-        is often a few sentences away from the chunk that matched the question."""
         found: dict[tuple[str, int], _Candidate] = {}
-        for passage in passages:  # best first
+        for passage in passages:
             article = passage.article
             said = self._said(article.id)
             for sentence in self._article_sentences(article):
+                if sentence.start < passage.char_start or sentence.end > passage.char_end:
+                    continue
                 text = article.text[sentence.start : sentence.end]
                 if len(text.split()) < self.policy.min_words or text == article.title:
                     continue
-                inside = passage.char_start <= sentence.start and sentence.end <= passage.char_end
-                known = found.get((article.id, sentence.start))
-                if known is not None and (known.passage_rank is not None or not inside):
-                    continue
-                found[(article.id, sentence.start)] = _Candidate(
-                    article,
-                    sentence.start,
-                    sentence.end,
-                    sentence.previous,
-                    passage.rank if inside else None,
-                    said.get(sentence.start),
+                found.setdefault(
+                    (article.id, sentence.start),
+                    _Candidate(
+                        article,
+                        sentence.start,
+                        sentence.end,
+                        sentence.previous,
+                        passage.rank,
+                        said.get(sentence.start),
+                    ),
                 )
         return list(found.values())
 
@@ -289,10 +287,10 @@ class Answerer:
         asked = set(question.terms) - _QUESTION_WORDS
         top_idf = sum(idf.get(w, 0.0) for w in asked) or 1.0
         overlap = [sum(idf.get(w, 0.0) for w in asked & set(ws)) / top_idf for ws in words]
-        ranked = [weight / c.passage_rank if c.passage_rank else 0.0 for c in candidates]
-        order = sorted(range(len(candidates)), key=lambda i: -(overlap[i] + ranked[i]))[
-            : self.policy.shortlist
-        ]
+        order = sorted(
+            range(len(candidates)),
+            key=lambda i: -(overlap[i] + weight / candidates[i].passage_rank),
+        )[: self.policy.shortlist]
         shortlist = [candidates[i] for i in order]
         query = question.vector
         if query is None:  # a BM25-only search embedded nothing
@@ -301,7 +299,9 @@ class Answerer:
         similarity = (vectors @ query).tolist()
         for i, candidate, sim in zip(order, shortlist, similarity, strict=True):
             candidate.similarity = sim
-            candidate.score = sim + self.policy.overlap_weight * overlap[i] + ranked[i]
+            candidate.score = (
+                sim + self.policy.overlap_weight * overlap[i] + weight / candidate.passage_rank
+            )
         return shortlist
 
     def _select(self, candidates: list[_Candidate], best: float) -> list[_Candidate]:
