@@ -521,7 +521,38 @@ def _subject(verb: Token) -> Token | None:
         return _subject(verb.head) if not _negated(verb.head) else None
     if verb.dep_ in ("advcl", "xcomp") and verb.head.lemma_.lower() == "quote":
         return _subject(verb.head)
-    return None
+    if verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
+        # "Police would not confirm it, saying only that …": a participle's subject is
+        # its clause's, whatever that clause says (or declines to say).
+        return next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+    return _closing_appositive(verb)
+
+
+def _closing_appositive(verb: Token) -> Token | None:
+    """ "… has similar policies, Kristi Weeks, the director of …, said.": a cue that ends
+    the sentence after a comma, with no subject, whose source the parser hung on the
+    clause before as an appositive. The name is the outermost appositive whose words end
+    at that comma and start after another."""
+    doc = verb.doc
+    if verb.i < 3 or doc[verb.i - 1].text != "," or any(not t.is_punct for t in doc[verb.i + 1 :]):
+        return None
+    token = doc[verb.i - 2]
+    name: Token | None = None
+    while token.head.i != token.i and token.head.i < verb.i:
+        if token.dep_ == "appos":
+            name = token
+            if not (token.head.pos_ == "PROPN" or token.head.ent_type_ in SPEAKER_ENTITIES):
+                break
+        elif token.dep_ not in ("pobj", "prep", "poss", "case", "compound", "amod", "det"):
+            break
+        token = token.head
+    if name is None:
+        return None
+    first = min(t.i for t in name.subtree)
+    last = max(t.i for t in name.subtree)
+    if last != verb.i - 2 or first == 0 or doc[first - 1].text != ",":
+        return None
+    return name
 
 
 def _inverted_object(verb: Token) -> Token | None:

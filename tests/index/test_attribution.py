@@ -57,6 +57,14 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("A fact sheet on the new measures says nations will use tariff revenue to help.",
          "A fact sheet on the new measures"),
         ("Us Weekly is citing multiple anonymous sources who say it is true.", "Us Weekly"),
+        # A closing "…, NAME, ROLE, said." the parser hangs on the clause before.
+        ("Ohio’s Senate also passed similar bills, Mark Cole, the clerk of the state’s senate, "
+         "said.", "Mark Cole, the clerk of the state’s senate"),
+        # A participle's subject is its clause's, even one that declines to say more.
+        ("The company released a statement on Monday, saying the plant would reopen.",
+         "The company"),
+        ("The ministry would not confirm the figure, saying only that talks were under way.",
+         "The ministry"),
     ],
 )  # fmt: skip
 def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
