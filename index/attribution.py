@@ -480,7 +480,11 @@ def _is_cue(token: Token) -> bool:
     lemma = token.lemma_.lower()
     if token.pos_ not in ("VERB", "AUX") or lemma not in _CUES:
         return False
-    if _negated(token) or _hypothetical(token) or token.dep_ in ("relcl", "acl", "amod"):
+    if _negated(token) or _hypothetical(token):
+        return False
+    if _denies_claim_before(token):
+        return True
+    if token.dep_ in ("relcl", "acl", "amod"):
         return False
     if lemma in DENIAL_CUES:
         return any(
@@ -489,6 +493,17 @@ def _is_cue(token: Token) -> bool:
             for c in token.children
         )
     return True
+
+
+def _denies_claim_before(verb: Token) -> bool:
+    """ "… allegations of misconduct, which he denied.": a denial in a relative clause whose
+    object is the claim it follows."""
+    return (
+        verb.dep_ == "relcl"
+        and verb.lemma_.lower() in DENIAL_CUES
+        and verb.head.lemma_.lower() in CLAIM_NOUNS
+        and any(c.dep_ == "dobj" and c.lower_ in ("which", "that") for c in verb.children)
+    )
 
 
 def _inside(token: Token, outer: Token) -> bool:

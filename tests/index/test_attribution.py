@@ -91,6 +91,14 @@ def test_no_speaker_is_guessed(attributor, sentence):
     assert said(attributor, sentence)[0] is None
 
 
+def test_a_denial_in_a_relative_clause_denies_the_claim_it_follows(attributor):
+    before = "Defense Secretary Ash Carter visited the base.\n\n"
+    claim = before + "He later faced allegations of fraud, which he denied."
+    assert said(attributor, claim) == ("Defense Secretary Ash Carter", "denial")
+    request = before + "He later faced a request to resign, which he denied."
+    assert said(attributor, request)[0] is None  # a refusal, not a denial
+
+
 def test_a_pronoun_takes_the_one_person_named_before_it(attributor):
     text = (
         "Defense Secretary Ash Carter visited the base on Monday.\n\n"
