@@ -594,14 +594,22 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
     used_time = _get(used, "ranking", "time")
     used_evidence = _get(used, "ranking", "evidence")
     used_threshold = _get(used, "answer", "min_similarity")
-    same = used_time == best["time"] and used_evidence == best["evidence"]
+    selection = tune.get("answer_selection")
+    knobs = (selection or {}).get("best", {})
+    used_selection = {name: _get(used, "answer", name) for name in knobs}
+    same = (
+        used_time == best["time"]
+        and used_evidence == best["evidence"]
+        and used_threshold == threshold["threshold"]
+        and (selection is None or used_selection == selection["best"])
+    )
     status = (
         "The defaults in use are these."
-        if same and used_threshold == threshold["threshold"]
+        if same
         else (
             f"**The defaults in use differ**: time {used_time}, evidence {used_evidence}, "
-            f"answer threshold {used_threshold}: the held-out figures are not those of the "
-            "tuned settings."
+            f"answer threshold {used_threshold}, selection {used_selection}: the held-out "
+            "figures are not those of the tuned settings."
         )
     )
     promise = (
@@ -617,9 +625,27 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
         f"{ranking['worse_half_mrr@10']:.3f}; all tune weeks {ranking['recall@5']:.3f} / "
         f"{ranking['mrr@10']:.3f}): time {best['time']}, evidence {best['evidence']}." + promise,
         _threshold_line(threshold),
+        *([_selection_line(selection)] if selection else []),
         "",
         status,
     ]
+
+
+def _selection_line(selection: dict[str, Any]) -> str:
+    before = selection["defaults_before"]
+    was = (
+        f"the defaults before, {before['knobs']}, scored {before['sentence_quoted']:.3f} / "
+        f"{before['answer_held']:.3f}"
+        if before
+        else "the defaults before were not in the grid"
+    )
+    return (
+        f"- Answer selection: of {selection['grid_size']} settings, {selection['best']} "
+        f"(answering sentence quoted for {selection['sentence_quoted']:.3f} of the "
+        f"{selection['answerable']} tune-half answerable questions; answer string in the quotes "
+        f"for {selection['answer_held']:.3f} of the {selection['questions']} tune-week "
+        f"questions); {was}."
+    )
 
 
 def _threshold_line(threshold: dict[str, Any]) -> str:

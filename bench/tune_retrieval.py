@@ -20,6 +20,13 @@
    questions to refuse, net of the share of answerable ones refused; of those, the middle
    one: as far from the answerable questions as from the ones to refuse.
 
+3. Answer selection (``AnswerPolicy``: how much shared rare words and the passage's rank
+   add to a sentence's similarity, how many sentences are embedded, how close to the best
+   the others must score): a grid scored by the share of the tune half's answerable
+   questions whose answering sentence is quoted and the share of tune-week questions
+   whose quotes hold the answer string, averaged. The defaults stay unless a setting does
+   better; among equals, the one embedding fewer sentences.
+
 Writes bench/results/tune.json (with commit, settings and data hashes) and prints the best
 settings; the defaults in index/recency.py, index/ranking.py and bot/answer.py are these.
 """
@@ -39,11 +46,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import splits  # noqa: E402
-from bench.questions import load_questions  # noqa: E402
+from bench.questions import load_questions, quotes_sentence  # noqa: E402
 from bench.record import write_result  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from index.builder import build_index  # noqa: E402
-from index.evaluation import evaluate, load_queries  # noqa: E402
+from index.evaluation import answer_matches, evaluate, load_queries  # noqa: E402
 from index.ranking import EvidencePolicy  # noqa: E402
 from index.recency import TimePolicy  # noqa: E402
 from index.retriever import Retriever  # noqa: E402
@@ -189,6 +196,64 @@ def tune_threshold(answerer, queries, labelled, off_topic) -> dict:
     }
 
 
+SELECTION_GRID = {
+    "overlap_weight": [0.1, 0.25, 0.5],
+    "passage_weight": [0.05, 0.1, 0.2],
+    "shortlist": [6, 8],
+    "margin": [0.15, 0.25, 0.35],
+}
+
+
+def tune_selection(answerer, queries, labelled) -> dict:
+    """The answer selection knobs (``SELECTION_GRID``) on the tune halves; the questions
+    are retrieved once, and only the answer is composed again for each setting."""
+    sentences = [
+        (answerer.retrieve(q.question, as_of=q.as_of), q.sentence)
+        for q in labelled
+        if q.kind == "answerable"
+    ]
+    strings = [(answerer.retrieve(q.question, as_of=q.as_of), q.answers) for q in queries]
+    base = answerer.policy
+
+    def scores() -> tuple[float, float]:
+        quoted = sum(
+            quotes_sentence(answerer.compose(found), sentence) is not None
+            for found, sentence in sentences
+        )
+        held = sum(
+            answer_matches(answers, " ".join(e.quote for e in answerer.compose(found).excerpts))
+            for found, answers in strings
+        )
+        return quoted / len(sentences), held / len(strings)
+
+    rows = []
+    for values in itertools.product(*SELECTION_GRID.values()):
+        knobs = dict(zip(SELECTION_GRID, values, strict=True))
+        answerer.policy = replace(base, **knobs)
+        quoted, held = scores()
+        rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
+        print(f"selection {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
+    answerer.policy = base
+
+    def merit(row: dict) -> tuple[float, int]:
+        return (row["sentence_quoted"] + row["answer_held"]) / 2, -row["knobs"]["shortlist"]
+
+    defaults = {name: getattr(base, name) for name in SELECTION_GRID}
+    before = next((row for row in rows if row["knobs"] == defaults), None)
+    best = max(rows, key=merit)
+    if before is not None and merit(before)[0] >= merit(best)[0]:
+        best = before  # no better setting: the defaults stay
+    return {
+        "best": best["knobs"],
+        "sentence_quoted": best["sentence_quoted"],
+        "answer_held": best["answer_held"],
+        "defaults_before": before,
+        "grid_size": len(rows),
+        "answerable": len(sentences),
+        "questions": len(strings),
+    }
+
+
 def seed_answerer(embedder, folder: Path):
     """An answerer over an index of the seed articles (corpus/), built in ``folder``."""
     config = Settings(_env_file=None, index_dir=folder / "seed-index")
@@ -218,10 +283,12 @@ def main() -> None:
         off_topic = seed_answerer(embedder, Path(folder))
         answerer.retriever.policy = off_topic.retriever.policy = chosen
         threshold = tune_threshold(answerer, queries, labelled, off_topic)
+    answerer.policy = replace(answerer.policy, min_similarity=threshold["threshold"])
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
         "answer_threshold": threshold,
+        "answer_selection": tune_selection(answerer, queries, labelled),
     }
     write_result(
         "tune",
