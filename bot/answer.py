@@ -94,16 +94,17 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """Selection knobs. ``min_similarity`` is calibrated by bench/tune_retrieval.py on the
-    tune half of the labelled questions and the tune weeks (docs/benchmarks.md, "Tuning")."""
+    """Selection knobs. ``min_similarity``, ``shortlist``, ``margin`` and the two weights
+    are chosen by bench/tune_retrieval.py on the tune half of the labelled questions and
+    the tune weeks only (docs/benchmarks.md, "Tuning")."""
 
     max_excerpts: int = 4
     passages: int = 8  # retrieved passages whose sentences compete
     shortlist: int = 6  # sentences kept by the cheap word-overlap stage for embedding
     min_similarity: float = 0.40  # no sentence this close to the question: no answer
     margin: float = 0.25  # excerpts must score within this of the best one
-    passage_weight: float = 0.1  # how much the passage's retrieval rank adds
-    overlap_weight: float = 0.25  # how much sharing the question's rare words adds
+    passage_weight: float = 0.05  # how much the passage's retrieval rank adds
+    overlap_weight: float = 0.1  # how much sharing the question's rare words adds
     min_words: int = 4
     # A name of the question must be this rare in the index (BM25 idf; 3.12 is about one
     # chunk in 23) for its absence from the passages to refuse the question. Tuned on tune
