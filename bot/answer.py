@@ -92,6 +92,10 @@ class Answer:
         return list(seen.values())
 
 
+# A lone letter joined to a number ("G-20", "F-35", "B-52"): BM25 keeps only the number.
+_LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
     """Selection knobs. ``min_similarity``, ``shortlist``, ``margin`` and the two weights
@@ -397,7 +401,11 @@ class Answerer:
 
 def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
     """How rare a name is in the index: the highest idf of its words' BM25 terms, infinite
-    when one of them is in no row at all (or the name has no term)."""
+    when one of them is in no row at all, when the name has no term, or when it is a code
+    name whose letter BM25 drops ("G-20" is only "20" to BM25, as common as any number,
+    and "G-7" does not answer for it)."""
+    if any(_LETTER_CODE.search(word) for word in words):
+        return math.inf
     weights = [idf.get(term, 0.0) for term in tokenize([" ".join(words)])[0]]
     return math.inf if not weights or 0.0 in weights else max(weights)
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answer import Answerer
+from bot.answer import Answerer, AnswerPolicy
 from bot.render import NO_ANSWER, answer_json, render_answer
 from index.builder import build_index
 from index.retriever import Retriever
@@ -289,3 +289,25 @@ def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
     asked = answerer.answer("Where did the sunken boat at Lake Tahoe come from?")
     assert not asked.answered and asked.missing == ("Lake Tahoe",)
     assert answerer.answer("Where did the sunken boat at Lake Mead come from?").answered
+
+
+def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(
+    tmp_path, real_embedder
+):
+    """BM25 drops lone letters, so "G-20" is the common term "20" to it; the G-7's
+    pledge must not answer a question about the G-20, however common "20" is."""
+    corpus = tmp_path / "corpus"
+    for name, title, text in [
+        ("g7.md", "G-7 pledges aid", "G-7 leaders pledged 20 billion dollars to Ukraine."),
+        ("fuel.md", "Fuel prices rise", "Fuel prices rose 20 cents in 20 states this week."),
+        ("rail.md", "Rail strike ends", "The strike ended after 20 days, 20 unions said."),
+    ]:
+        write(corpus / name, f"{title}\n\n{text}\n")
+    build_index(corpus, tmp_path / "index", real_embedder)
+    retriever = Retriever(StoredIndex.load(tmp_path / "index"), real_embedder)
+    # A floor between "20" (in every article) and a word in one article: only rare names tell.
+    answerer = Answerer(retriever, real_embedder, policy=AnswerPolicy(min_name_idf=0.5))
+    asked = answerer.answer("How will G-20 leaders fund Ukraine?")
+    assert not asked.answered and asked.missing == ("G-20",)
+    assert answerer.answer("How will G-7 leaders fund Ukraine?").answered
+    assert answerer.answer("How many unions ended the 20-day rail strike?").missing == ()
