@@ -291,9 +291,7 @@ def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
     assert answerer.answer("Where did the sunken boat at Lake Mead come from?").answered
 
 
-def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(
-    tmp_path, real_embedder
-):
+def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_path, real_embedder):
     """BM25 drops lone letters, so "G-20" is the common term "20" to it; the G-7's
     pledge must not answer a question about the G-20, however common "20" is."""
     corpus = tmp_path / "corpus"
