@@ -48,6 +48,9 @@ SPEECH_CUES = frozenset(
     signal stress suggest swear testify threaten tweet urge vow write""".split()
 )
 DENIAL_CUES = frozenset("deny reject dismiss refute rebut dispute contradict".split())
+# Cues with an everyday sense that takes a plain object ("Audi recalls 31,000 vehicles",
+# "the economy added 200,000 jobs"): speech only with what was said (a clause or a quote).
+CLAUSE_CUES = frozenset("recall add".split())
 _CUES = SPEECH_CUES | DENIAL_CUES
 CONFIRM_WORDS = frozenset("confirm verify corroborate substantiate".split())
 FALSE_WORDS = frozenset("false baseless untrue unfounded fake groundless fabricated".split())
@@ -486,6 +489,8 @@ def _is_cue(token: Token) -> bool:
         return True
     if token.dep_ in ("relcl", "acl", "amod"):
         return False
+    if lemma in CLAUSE_CUES and not _reports_clause(token):
+        return False
     if lemma in DENIAL_CUES:
         return any(
             c.dep_ in ("ccomp", "xcomp", "pcomp")
@@ -493,6 +498,17 @@ def _is_cue(token: Token) -> bool:
             for c in token.children
         )
     return True
+
+
+def _reports_clause(verb: Token) -> bool:
+    """Does the verb report something said: a clause or quote of its own ("she recalled
+    that …", "“…,” he added"), or no object at all ("he added.")?"""
+    if verb.dep_ in ("parataxis", "ccomp"):
+        return True
+    children = [c.dep_ for c in verb.children]
+    return any(d in ("ccomp", "xcomp", "parataxis") for d in children) or not any(
+        d in ("dobj", "attr", "dative") for d in children
+    )
 
 
 def _denies_claim_before(verb: Token) -> bool:

@@ -65,6 +65,9 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "The company"),
         ("The ministry would not confirm the figure, saying only that talks were under way.",
          "The ministry"),
+        # ... but with what was said, they are.
+        ("Smith recalled that the plant had closed in 1990.", "Smith"),
+        ("“We will win,” Smith added, “and soon.”", "Smith"),
     ],
 )  # fmt: skip
 def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
@@ -82,6 +85,9 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         "They said the deal was off.",  # a pronoun with nothing before it
         "The school district denied a request to tour the school.",  # a refusal, not a denial
         "The order, first reported by the Associated Press, takes effect on Monday.",
+        # "recall" and "add" with a plain object are no speech.
+        "Audi recalls more than 31,000 vehicles",
+        "Apple added a new feature to the iPhone.",
         # The end of a book title cut off by the sentence splitter is no speaker.
         "Presidents, other liars and the First Amendment,” told USA TODAY that a pardon "
         "request suggests guilt.",
