@@ -15,7 +15,9 @@ sentence of bench/data/attribution_sentences.jsonl (same article split: "tune" o
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -154,9 +156,18 @@ def flagged_names(answerer: Answerer, asked: list[tuple[str, date]]) -> list[tup
 
 
 def name_rarity_threshold(answerable: list[float], near_misses: list[float]) -> float:
-    """Midway between the rarest name wrongly flagged in an answerable question and the
-    most common name flagged in a near miss (when they do not overlap)."""
-    worst_wrong = max(answerable, default=0.0)
-    finite = [x for x in near_misses if x != float("inf")]
-    lowest_right = min(finite, default=worst_wrong + 1.0)
-    return round((worst_wrong + lowest_right) / 2, 2)
+    """The floor that makes the fewest mistakes: answerable questions refused for a name at
+    least that rare, plus near misses let through for a name below it. Floors between two
+    neighbouring rarities seen do equally well, so the middle of the best such gap is kept
+    (the lowest gap on a tie: a name that tells refuses). A name no row holds (infinite
+    rarity) counts the same at every floor."""
+    seen = sorted({x for x in (*answerable, *near_misses) if x != math.inf})
+    if not seen:
+        return 0.0
+    edges = [seen[0] - 1.0, *seen, seen[-1] + 1.0]
+    floors = [round((low + high) / 2, 2) for low, high in itertools.pairwise(edges)]
+
+    def mistakes(floor: float) -> int:
+        return sum(x >= floor for x in answerable) + sum(x < floor for x in near_misses)
+
+    return min(floors, key=lambda floor: (mistakes(floor), floor))
