@@ -639,12 +639,20 @@ def _selection_line(selection: dict[str, Any]) -> str:
         if before
         else "the defaults before were not in the grid"
     )
+    broken = selection.get("broke_the_promise")
+    promise = (
+        f" {broken} of the {selection['grid_size']} settings were left out for breaking the "
+        "answer's promise (quotes about Lake Mead must not answer a question about Lake Tahoe "
+        "because a weaker excerpt from another article names it)."
+        if broken
+        else ""
+    )
     return (
         f"- Answer selection: of {selection['grid_size']} settings, {selection['best']} "
         f"(answering sentence quoted for {selection['sentence_quoted']:.3f} of the "
         f"{selection['answerable']} tune-half answerable questions; answer string in the quotes "
         f"for {selection['answer_held']:.3f} of the {selection['questions']} tune-week "
-        f"questions); {was}."
+        f"questions); {was}.{promise}"
     )
 
 

@@ -25,7 +25,9 @@
    the others must score): a grid scored by the share of the tune half's answerable
    questions whose answering sentence is quoted and the share of tune-week questions
    whose quotes hold the answer string, averaged. The defaults stay unless a setting does
-   better; among equals, the one embedding fewer sentences.
+   better; among equals, the one embedding fewer sentences. A setting must also keep the
+   answer's promise (``ANSWER_PROMISE``): quotes about Lake Mead do not answer a question
+   about Lake Tahoe because a weaker excerpt from another article names Lake Tahoe.
 
 Writes bench/results/tune.json (with commit, settings and data hashes) and prints the best
 settings; the defaults in index/recency.py, index/ranking.py and bot/answer.py are these.
@@ -48,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from bench import splits  # noqa: E402
 from bench.questions import load_questions, quotes_sentence  # noqa: E402
 from bench.record import write_result  # noqa: E402
+from bot.answer import Answerer  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from index.builder import build_index  # noqa: E402
 from index.evaluation import answer_matches, evaluate, load_queries  # noqa: E402
@@ -83,6 +86,21 @@ PROMISE = (
 )
 
 
+# The answer's promise: (file, text) articles, a question that names what only the other
+# article mentions (to be refused), and the same question as the articles answer it.
+ANSWER_PROMISE = (
+    [
+        ("mead.md", "Sunken boat emerges from Lake Mead\n\nA sunken boat emerged from Lake "
+         "Mead as the water fell. The boat was used to survey the Colorado River decades ago, "
+         "divers said.\n"),
+        ("ski.md", "Ski resorts open early\n\nResorts around Lake Tahoe opened early after "
+         "heavy snow, operators said on Friday.\n"),
+    ],
+    "Where did the sunken boat at Lake Tahoe come from?",
+    "Where did the sunken boat at Lake Mead come from?",
+)  # fmt: skip
+
+
 def promise_retriever(embedder, folder: Path) -> Retriever:
     articles, *_ = PROMISE
     for title, published, text in articles:
@@ -96,6 +114,22 @@ def keeps_promise(retriever: Retriever) -> bool:
     _, question, as_of, first = PROMISE
     found = retriever.search(question, 3, as_of=as_of).passages
     return bool(found) and found[0].article.title == first
+
+
+def promise_answerer(embedder, folder: Path) -> Answerer:
+    articles, *_ = ANSWER_PROMISE
+    corpus = folder / "answer-promise"
+    corpus.mkdir()
+    for name, text in articles:
+        (corpus / name).write_text(text, encoding="utf-8")
+    index = folder / "answer-promise-index"
+    build_index(corpus, index, embedder)
+    return Answerer(Retriever(StoredIndex.load(index), embedder), embedder)
+
+
+def keeps_answer_promise(answerer: Answerer) -> bool:
+    _, elsewhere, answered = ANSWER_PROMISE
+    return not answerer.answer(elsewhere).answered and answerer.answer(answered).answered
 
 
 def tune_ranking(answerer, queries, promise: Retriever) -> dict:
@@ -204,9 +238,10 @@ SELECTION_GRID = {
 }
 
 
-def tune_selection(answerer, queries, labelled) -> dict:
+def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
     """The answer selection knobs (``SELECTION_GRID``) on the tune halves; the questions
-    are retrieved once, and only the answer is composed again for each setting."""
+    are retrieved once, and only the answer is composed again for each setting. Settings
+    that break the answer's promise are left out."""
     sentences = [
         (answerer.retrieve(q.question, as_of=q.as_of), q.sentence)
         for q in labelled
@@ -227,9 +262,14 @@ def tune_selection(answerer, queries, labelled) -> dict:
         return quoted / len(sentences), held / len(strings)
 
     rows = []
+    broken = 0
     for values in itertools.product(*SELECTION_GRID.values()):
         knobs = dict(zip(SELECTION_GRID, values, strict=True))
-        answerer.policy = replace(base, **knobs)
+        answerer.policy = promise.policy = replace(base, **knobs)
+        if not keeps_answer_promise(promise):
+            broken += 1
+            print(f"selection {knobs}: breaks the answer's promise", flush=True)
+            continue
         quoted, held = scores()
         rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
         print(f"selection {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
@@ -248,7 +288,8 @@ def tune_selection(answerer, queries, labelled) -> dict:
         "sentence_quoted": best["sentence_quoted"],
         "answer_held": best["answer_held"],
         "defaults_before": before,
-        "grid_size": len(rows),
+        "grid_size": len(rows) + broken,
+        "broke_the_promise": broken,
         "answerable": len(sentences),
         "questions": len(strings),
     }
@@ -283,12 +324,15 @@ def main() -> None:
         off_topic = seed_answerer(embedder, Path(folder))
         answerer.retriever.policy = off_topic.retriever.policy = chosen
         threshold = tune_threshold(answerer, queries, labelled, off_topic)
-    answerer.policy = replace(answerer.policy, min_similarity=threshold["threshold"])
+        answerer.policy = replace(answerer.policy, min_similarity=threshold["threshold"])
+        selection = tune_selection(
+            answerer, queries, labelled, promise_answerer(embedder, Path(folder))
+        )
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
         "answer_threshold": threshold,
-        "answer_selection": tune_selection(answerer, queries, labelled),
+        "answer_selection": selection,
     }
     write_result(
         "tune",
