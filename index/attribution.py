@@ -503,7 +503,7 @@ def _is_cue(token: Token) -> bool:
 def _reports_clause(verb: Token) -> bool:
     """Does the verb report something said: a clause or quote of its own ("she recalled
     that …", "“…,” he added"), or no object at all ("he added.")?"""
-    if verb.dep_ in ("parataxis", "ccomp"):
+    if verb.dep_ == "parataxis":  # "“We will win,” Smith added, “and soon.”"
         return True
     children = [c.dep_ for c in verb.children]
     return any(d in ("ccomp", "xcomp", "parataxis") for d in children) or not any(

@@ -88,6 +88,7 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         # "recall" and "add" with a plain object are no speech.
         "Audi recalls more than 31,000 vehicles",
         "Apple added a new feature to the iPhone.",
+        "It emerged that Ford recalled 2.9 million vehicles.",
         # The end of a book title cut off by the sentence splitter is no speaker.
         "Presidents, other liars and the First Amendment,” told USA TODAY that a pardon "
         "request suggests guilt.",
