@@ -520,8 +520,7 @@ def _questions(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> lis
             f"{names['near_misses_flagged']} near-miss names flagged had idf ≥ "
             f"{names['near_miss_idf_min']}; the floor with the fewest mistakes (answerable "
             f"questions refused plus near misses let through; the middle of the best gap): "
-            f"{names['threshold']}."
-            + _name_floor_in_use(in_use or {}, names["threshold"]),
+            f"{names['threshold']}." + _name_floor_in_use(in_use or {}, names["threshold"]),
         ]
     lines += [
         "",
