@@ -25,7 +25,6 @@ from pathlib import Path
 
 from bench.attribution import right_speaker
 from bot.answer import Answer, Answerer, name_rarity
-from bot.mentions import absent
 from index.evaluation import normalise
 
 
@@ -149,8 +148,8 @@ def flagged_names(answerer: Answerer, asked: list[tuple[str, date]]) -> list[tup
     for question, as_of in asked:
         retrieval = answerer.retrieve(question, as_of=as_of)
         named = answerer.mentions.named(question)
-        words = dict(named)
-        for mention in absent(named, [p.text for p in retrieval.passages]):
+        words = {name.mention: name.words for name in named}
+        for mention in answerer.mentions.absent(named, [p.text for p in retrieval.passages]):
             out.append((mention, name_rarity(words[mention], retrieval.question.term_weights)))
     return out
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.mentions import Mentions, absent
+from bot.mentions import Mentions
 from bot.quotable import dateline_length, quotable_paragraph
 from core.errors import IndexMismatchError
 from index.embedding import Embedder
@@ -194,8 +194,8 @@ class Answerer:
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
         rare = self._rare(question)
-        named = [(m, w) for m, w in self.mentions.named(question.text) if rare(w)]
-        missing = absent(named, [p.text for p in retrieval.passages])
+        named = [n for n in self.mentions.named(question.text) if rare(n.words)]
+        missing = self.mentions.absent(named, [p.text for p in retrieval.passages])
         if missing:
             return _missing_answer(question.text, missing)
         candidates = self._scored(retrieval)
@@ -206,7 +206,9 @@ class Answerer:
         # The quotes must come from passages of articles that name what the question
         # names: a name found only in another article means they answer something else.
         quoted = {c.article.id for c in chosen}
-        missing = absent(named, [p.text for p in retrieval.passages if p.article.id in quoted])
+        missing = self.mentions.absent(
+            named, [p.text for p in retrieval.passages if p.article.id in quoted]
+        )
         if missing:
             return _missing_answer(question.text, missing)
         return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))

@@ -8,6 +8,12 @@ question writes it ("T-Mobile", "5G", "1,000"). A name counts as mentioned when 
 the passages shares its first four letters and more ("Iranian" for "Iran", "Ukraine" for
 "Ukrainian"), so the check errs towards answering; the caller can also say which names are
 too common in the index for their absence to tell.
+
+A person is named by surname and given name: passages about Joe Biden do not mention
+Ashley Biden. The surname must be a word of the passages (a longer word only when the
+surname is long enough for a spelling variant, "Zelenskyy" for "Zelensky", never "Josie"
+for "Josi"); the given name may be spelled another way ("Sergey" for "Sergei", "Mohammed"
+for "Muhammad") and may be one the passages never give (when they say only "Mr. Shoigu").
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import bisect
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from index.attribution import SPACY_MODEL, load_pipeline
@@ -29,6 +36,21 @@ _COMPOUND = re.compile(r"[^\W_]+(?:[-&.’'\u2063][^\W_]+)*")
 _NAME_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")  # "1,018" is the number 1018
 _PREFIX = 4
+_VOWELS = re.compile(r"[aeiouy]")
+_WINDOW = 40  # characters before a surname in which its given name would be
+_MAX_WINDOWS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name or number of a question (``mention``, as the question writes it) and the
+    words the passages must hold. A person's words are their given name(s) and surname
+    ("Ashley", "Biden"): the surname must be mentioned, the first given name too unless
+    the passages give no other one with that surname."""
+
+    mention: str
+    words: tuple[str, ...]
+    person: bool = False
 
 
 class Mentions:
@@ -45,8 +67,8 @@ class Mentions:
             self._nlp = load_pipeline(self._model)
         return self._nlp
 
-    def named(self, question: str) -> list[tuple[str, list[str]]]:
-        """(mention, words that must appear) for each name or number in the question.
+    def named(self, question: str) -> list[Name]:
+        """Each name or number in the question with the words that must appear.
 
         Words are whole compounds of the question ("T-Mobile", "AT&T", "5G", "G-20"), which
         spaCy splits into tokens."""
@@ -62,29 +84,27 @@ class Mentions:
             # "then-President": the name is what follows a lower-case prefix
             return [_NAME_PREFIX.sub("", w) for s, e, w in compounds if s < end and start < e]
 
-        found: list[tuple[str, list[str]]] = []
+        found: list[Name] = []
         covered: set[int] = set()
         for ent in doc.ents:
             covered.update(range(ent.start, ent.end))  # dates and times are not names
             words = words_of(ent.start_char, ent.end_char)
             if ent.label_ in NAMED:
                 words = [w for w in words if w.lower() not in _STOP]
-                if ent.label_ == "PERSON":
-                    words = words[-1:]  # a surname; "Sergei" and "Sergey" Shoigu are one
             elif ent.label_ in NUMBERS:
                 words = [w for w in words if w[0].isdigit()]
             else:
                 continue
             if words:
-                found.append((_bare(ent.text), words))
+                found.append(Name(_bare(ent.text), tuple(words), ent.label_ == "PERSON"))
         for token in doc:
             if token.i in covered or token.i == 0:
                 continue
             code = any(c.isdigit() for c in token.text) and any(c.isalpha() for c in token.text)
             if token.pos_ == "PROPN" or code:  # a name, or a code name ("G-20", "F-35")
                 words = words_of(token.idx, token.idx + len(token))
-                if words and all((w, [w]) != f for w in words for f in found):
-                    found.append((words[0], words[:1]))
+                if words and all(f.words != (w,) for w in words for f in found):
+                    found.append(Name(words[0], (words[0],)))
         return found
 
     def missing(
@@ -96,21 +116,51 @@ class Mentions:
         """The question's names and numbers that none of ``texts`` mentions. ``telling``
         says whether a name's absence means anything (a name in every tenth article of
         the index, such as "US", may be missing from the passages that answer)."""
-        named = [(m, w) for m, w in self.named(question) if telling is None or telling(w)]
-        return absent(named, texts)
+        named = [n for n in self.named(question) if telling is None or telling(n.words)]
+        return self.absent(named, texts)
 
+    def absent(self, named: Sequence[Name], texts: Sequence[str]) -> tuple[str, ...]:
+        """The mentions of ``named`` that none of ``texts`` mentions."""
+        if not named or not texts:
+            return ()
+        plain = [_plain(_THOUSANDS.sub("", text)) for text in texts]
+        vocabulary = sorted({_base(w) for text in plain for w in _WORD.findall(text)})
+        missing = []
+        for name in named:
+            words = [_base(_plain(w)) for w in name.words]
+            if name.person:
+                found = _surname_known(words[-1], vocabulary, plain) and not self._someone_else(
+                    words, texts, vocabulary, plain
+                )
+            else:
+                found = all(_known(w, vocabulary, plain) for w in words)
+            if not found:
+                missing.append(name.mention)
+        return tuple(missing)
 
-def absent(named: Sequence[tuple[str, Sequence[str]]], texts: Sequence[str]) -> tuple[str, ...]:
-    """The mentions of ``named`` (mention, words) that none of ``texts`` mentions."""
-    if not named or not texts:
-        return ()
-    plain = [_plain(_THOUSANDS.sub("", text)) for text in texts]
-    vocabulary = sorted({_base(w) for text in plain for w in _WORD.findall(text)})
-    return tuple(
-        mention
-        for mention, words in named
-        if not all(_known(_base(_plain(word)), vocabulary, plain) for word in words)
-    )
+    def _someone_else(
+        self, words: list[str], texts: Sequence[str], vocabulary: list[str], plain: Sequence[str]
+    ) -> bool:
+        """Do the passages name only other people with this surname ("Joe Biden" when the
+        question asks about Ashley Biden)? Asked only when the passages lack the question's
+        given name; the recogniser reads the words before each use of the surname, so
+        "President Biden" or "Mr. Biden" give no other name."""
+        given, surname = words[0], words[-1]
+        if len(words) == 1 or _known(given, vocabulary, plain) or _spelled_alike(given, vocabulary):
+            return False
+        use = re.compile(rf"(?<![^\W_]){re.escape(surname)}(?![^\W_])", re.IGNORECASE)
+        windows = [
+            text[text.find(" ", max(0, m.start() - _WINDOW)) + 1 : m.end()]
+            for text in texts
+            for m in use.finditer(text)
+        ][:_MAX_WINDOWS]
+        with self._lock:
+            docs = list(self.nlp.pipe(windows, disable=["parser", "lemmatizer"]))
+        return any(
+            ent.label_ == "PERSON" and len(ent) > 1 and _base(_plain(ent[-1].text)) == surname
+            for doc in docs
+            for ent in doc.ents
+        )
 
 
 def _plain(word: str) -> str:
@@ -145,6 +195,29 @@ def _known(word: str, vocabulary: list[str], texts: Sequence[str]) -> bool:
         other = vocabulary[i]
         shared = _shared(word, other)
         if shared >= min(len(word), len(other)) or shared >= min(len(word), _PREFIX + 2):
+            return True
+        i += 1
+    return False
+
+
+def _surname_known(surname: str, vocabulary: list[str], texts: Sequence[str]) -> bool:
+    """A surname is a word of the passages; a longer word only when the surname is long
+    enough for that to be a spelling variant ("Zelenskyy" for "Zelensky", not "Josie" for
+    "Josi")."""
+    if len(surname) >= _PREFIX + 2 or not _WORD.fullmatch(surname):
+        return _known(surname, vocabulary, texts)
+    i = bisect.bisect_left(vocabulary, surname)
+    return i < len(vocabulary) and vocabulary[i] == surname
+
+
+def _spelled_alike(given: str, vocabulary: list[str]) -> bool:
+    """Is a word of ``vocabulary`` (sorted) another spelling of the given name: the same
+    first letter and the same consonants ("sergey" for "sergei", "mohammed" for
+    "muhammad")?"""
+    skeleton = _VOWELS.sub("", given[1:])
+    i = bisect.bisect_left(vocabulary, given[:1])
+    while i < len(vocabulary) and vocabulary[i][:1] == given[:1]:
+        if _VOWELS.sub("", vocabulary[i][1:]) == skeleton:
             return True
         i += 1
     return False

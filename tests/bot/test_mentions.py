@@ -53,3 +53,44 @@ def test_a_name_too_common_to_tell_is_not_checked(mentions):
     assert mentions.missing(question, PASSAGES) == ("Zarif", "Washington")
     common = {"Washington"}
     assert mentions.missing(question, PASSAGES, lambda words: not set(words) & common) == ("Zarif",)
+
+
+PEOPLE = [
+    "President Joe Biden said on Monday that the talks would go on. Biden added that he was "
+    "hopeful. Josie Alvarez, a lawyer, was not asked.",
+    "Mr. Shoigu said the missiles hit their targets, Defence Minister Sergey Shoigu said.",
+    "Mohammed Salem said the port was shut.",
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Joe Biden say about the talks?",
+        "What did President Biden say?",  # a surname alone
+        "What did Sergei Shoigu say?",  # "Sergey": another spelling of the given name
+        "What did Muhammad Salem say about the port?",  # "Mohammed" too
+    ],
+)
+def test_a_person_the_passages_name_is_not_missing(mentions, question):
+    assert mentions.missing(question, PEOPLE) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        # passages about Joe Biden do not mention Ashley Biden
+        ("What did Ashley Biden say about the talks?", ("Ashley Biden",)),
+        # a short surname is a whole word: "Josie" is not "Josi"
+        ("What did Josi say about the talks?", ("Josi",)),
+    ],
+)
+def test_another_person_is_missing(mentions, question, missing):
+    assert mentions.missing(question, PEOPLE) == missing
+
+
+def test_a_given_name_the_passages_never_give_is_not_missing(mentions):
+    """ "Mr. Shoigu" and "President Biden" name no one else: the question's given name
+    may be one the passages leave out."""
+    passages = ["Mr. Shoigu said the missiles hit their targets. President Biden agreed."]
+    assert mentions.missing("What did Sergei Shoigu and Joe Biden say?", passages) == ()
