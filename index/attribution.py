@@ -9,7 +9,8 @@ gives the name with its role ("Rami Abdulrahman, the head of the Syrian Observat
 "he"/"she" continues the person who spoke last (in the same or the previous paragraph,
 with no other person named since), or else is resolved to the one person named there
 before it, and left unresolved when there is none or more than one; "they" to a plural or a
-body that is the source of the sentence just before. A negated or hypothetical cue
+body that is the source of the sentence just before; "it" to a single body that is the
+source or the subject of the sentence just before. A negated or hypothetical cue
 ("did not say whether", "would say") attributes nothing. Speakers are verbatim spans of the
 article: no speaker is ever made up.
 
@@ -92,9 +93,9 @@ BODY_HEADS = frozenset(
     parliament cabinet staff team club league federation association coalition campaign
     family network newspaper commission institute university hospital""".split()
 )
-# What a source needs resolved: "he"/"she", "they", or a lone capitalised word that is no
-# name or role by its tags ("Price said"), taken only as the surname of a person named before.
-Pronoun = Literal["person", "group", "surname"]
+# What a source needs resolved: "he"/"she", "they", "it", or a lone capitalised word that is
+# no name or role by its tags ("Price said"), taken only as the surname of a person named before.
+Pronoun = Literal["person", "group", "body", "surname"]
 _NO_SPEAKER = frozenset(
     "it this that these those there which who what i we you me us one another".split()
 )
@@ -220,7 +221,9 @@ class Attributor:
             unnamed, ner.pipe((parsed[k] for k in keys), batch_size=self.batch_size), strict=True
         ):
             found[a, p, i] = self._attribute(doc, (a, layouts[a][p][i]), groups, named)
-        people = [k for k, (_, _, pronoun, _) in found.items() if pronoun in ("person", "surname")]
+        people = [
+            k for k, (_, _, pronoun, _) in found.items() if pronoun in ("person", "surname", "body")
+        ]
         entities = self._entities_before(texts, layouts, people, parsed, set(keys))
         lowered = {a: _lowercase_words(texts[a]) for a in {a for a, _ in entities}}
         persons = {key: _persons(doc, lowered[key[0]]) for key, doc in entities.items()}
@@ -238,6 +241,9 @@ class Attributor:
             elif pronoun == "group":
                 # "they" is the body named as the source of the sentence just before.
                 speaker = groups.get((a, before[-1])) if before else None
+            elif pronoun == "body":
+                # "it" is the one body that spoke, or acted, in the sentence just before.
+                speaker = _body_before(entities[a, before[-1]]) if before else None
             elif pronoun == "surname":
                 speaker = _full_name(persons, before, a, speaker)
             span = layouts[a][p][i]
@@ -412,6 +418,23 @@ def _collective(head: Token) -> bool:
     return head.tag_ in ("NNS", "NNPS") or head.lemma_.lower() in BODY_HEADS
 
 
+def _body_before(doc: Doc) -> str | None:
+    """The body "it" refers back to: the subject of the sentence before ("The Student Senate
+    made the request … It said …"), when that is one organisation, institution or
+    document and the sentence names no other organisation before it."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    subject = next((c for c in root.children if c.dep_ == "nsubj"), None) if root else None
+    if subject is None or subject.tag_ in ("NNS", "NNPS") or subject.ent_type_ == "PERSON":
+        return None
+    lemma = subject.lemma_.lower()
+    if subject.ent_type_ not in ("ORG", "GPE", "NORP") and lemma not in BODY_HEADS | DOCUMENT_HEADS:
+        return None
+    if any(e.label_ == "ORG" and e.end <= subject.i and subject not in e for e in doc.ents):
+        return None  # "After the EU spoke, the ministry said …. It …": which one?
+    span = _speaker_span(subject)
+    return _clean(span) if span is not None else None
+
+
 def _titled(ent: Span) -> Span:
     """A person's name with the title written before it ("Russian Defense Minister Sergey
     Shoigu"): the compound and adjective modifiers that lead into the name."""
@@ -455,6 +478,8 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
             return cue, None, "person"
         if subject.lower_ == "they":
             return cue, None, "group"
+        if subject.lower_ == "it" and subject.dep_ == "nsubj":
+            return cue, None, "body"
         span = _speaker_span(subject)
         if span is not None:
             return cue, span, None

@@ -127,6 +127,31 @@ def test_they_is_not_one_person(attributor):
     assert said(attributor, text)[0] is None
 
 
+def test_it_is_the_body_that_spoke_or_acted_just_before(attributor):
+    acted = (
+        "The Student Senate passed a resolution on Thursday. It said classes should be "
+        "cancelled on the day after the game."
+    )
+    assert said(attributor, acted)[0] == "The Student Senate"
+    spoke = "The port authority confirmed the closure.\n\nIt added that ships would wait."
+    assert said(attributor, spoke)[0] == "The port authority"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a person, people or no body before "it"
+        "Ash Carter visited the base. It said the talks had failed.",
+        "The ministers met on Monday. It said the talks had failed.",
+        "The rain fell all night. It said the talks had failed.",
+        # two bodies: which one?
+        "After Reuters asked, the ministry published the figures. It said they were final.",
+    ],
+)
+def test_it_is_not_resolved_without_one_body_before_it(attributor, text):
+    assert said(attributor, text)[0] is None
+
+
 def test_a_pronoun_stays_unresolved_when_two_people_were_named(attributor):
     text = (
         "Ash Carter arrived in Geneva on Monday. Sergei Shoigu arrived on Tuesday.\n\n"
