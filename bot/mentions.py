@@ -31,6 +31,7 @@ from index.attribution import SPACY_MODEL, load_pipeline
 NAMED = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 NUMBERS = frozenset("CARDINAL MONEY QUANTITY PERCENT".split())
 _STOP = frozenset("the a an of and for in on at to".split())
+_ASKING = frozenset("will would can could may might should shall did does do is was has".split())
 _WORD = re.compile(r"[^\W_]+(?:[.’'][^\W_]+)*")
 _COMPOUND = re.compile(r"[^\W_]+(?:[-&.’'\u2063][^\W_]+)*")
 _NAME_PREFIX = re.compile(r"^[a-z]+-(?=[A-Z])")
@@ -95,6 +96,9 @@ class Mentions:
                 words = [w for w in words if w[0].isdigit()]
             else:
                 continue
+            if ent.start == 0 and ent[0].lower_ in _ASKING and len(words) > 2:
+                # "Will Dorothy McAuliffe release …?": the question's verb, not a name
+                ent, words = ent[1:], words[1:]
             if words:
                 found.append(Name(_bare(ent.text), tuple(words), ent.label_ == "PERSON"))
         for token in doc:

@@ -94,3 +94,14 @@ def test_a_given_name_the_passages_never_give_is_not_missing(mentions):
     may be one the passages leave out."""
     passages = ["Mr. Shoigu said the missiles hit their targets. President Biden agreed."]
     assert mentions.missing("What did Sergei Shoigu and Joe Biden say?", passages) == ()
+
+
+def test_a_question_s_first_verb_is_not_a_given_name(mentions):
+    """spaCy reads "Will Dorothy McAuliffe" as one name; "Will Smith" stays a name."""
+    assert [n.words for n in mentions.named("Will Dorothy McAuliffe release her taxes?")] == [
+        ("Dorothy", "McAuliffe")
+    ]
+    passages = ["Gov. Terry McAuliffe said he will release a summary of his returns."]
+    assert mentions.missing("Will Dorothy McAuliffe release her taxes?", passages) == (
+        "Dorothy McAuliffe",
+    )
