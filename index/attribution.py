@@ -52,6 +52,8 @@ DENIAL_CUES = frozenset("deny reject dismiss refute rebut dispute contradict".sp
 # Cues with an everyday sense that takes a plain object ("Audi recalls 31,000 vehicles",
 # "the economy added 200,000 jobs"): speech only with what was said (a clause or a quote).
 CLAUSE_CUES = frozenset("recall add".split())
+# Verbs that only pass words on: what an outlet reports someone said is that person's.
+_PLAIN_SAYING = frozenset("say tell state".split())
 _CUES = SPEECH_CUES | DENIAL_CUES
 CONFIRM_WORDS = frozenset("confirm verify corroborate substantiate".split())
 FALSE_WORDS = frozenset("false baseless untrue unfounded fake groundless fabricated".split())
@@ -474,6 +476,9 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
         if cue != "according to" and any(_inside(verb, outer) for outer in considered):
             continue
         considered.append(verb)
+        if cue == "report":
+            # "X said …, Reuters reported": the words are X's, Reuters passes them on.
+            cue, subject = _relayed(candidates, verb) or (cue, subject)
         if subject.lower_ in _PERSON_PRONOUNS:
             return cue, None, "person"
         if subject.lower_ == "they":
@@ -488,6 +493,21 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
     if lone is not None:
         return lone[0], lone[1], "surname"
     return (candidates[0][1] if candidates else None), None, None
+
+
+def _relayed(
+    candidates: Sequence[tuple[int, str, Token, Token]], report: Token
+) -> tuple[str, Token] | None:
+    """The (cue, subject) of a plain verb of saying inside what ``report`` reports ("X
+    said …, CNN reported"), the outermost first; None when there is none or its subject
+    can be no source. Not other cues: in "Vice News reported that Badenoch urged …", the
+    urging is what Vice News reports."""
+    for _, cue, verb, subject in candidates:
+        if verb is not report and cue in _PLAIN_SAYING and _inside(verb, report):
+            if subject.lower_ in (*_PERSON_PRONOUNS, "they") or _speaker_span(subject):
+                return cue, subject
+            return None
+    return None
 
 
 def _lone_capital(token: Token) -> bool:

@@ -45,6 +45,13 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "An unnamed senior military official"),
         ("Vice News reported this week that Badenoch urged the regulator to drop the policy.",
          "Vice News"),
+        # An outlet that passes on what someone said: the words are theirs.
+        ("The port authority said the berth would stay shut, the Harbour Post reported.",
+         "The port authority"),
+        ("Mayor Ann Holt told councillors on Monday that she would resign, WPRI-TV reported.",
+         "Mayor Ann Holt"),
+        ("Three staff members are among the 57 positive cases, the State Journal reported.",
+         "the State Journal"),
         # The parser takes an inverted source for the cue's object.
         ("Shoppers will spend less this Christmas, reported The Guardian.", "The Guardian"),
         # Documents and data are sources too, with where they were published.
