@@ -19,7 +19,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -271,7 +271,8 @@ class Answerer:
             if cached is not None:
                 self._sentences.move_to_end(key)
                 return cached
-        found = _quotable_sentences(article.text)
+        captions = {s.start for s in self._statements.get(article.id, ()) if s.caption}
+        found = _quotable_sentences(article.text, captions)
         with self._sentences_lock:
             self._sentences[key] = found
             if len(self._sentences) > 512:
@@ -412,16 +413,17 @@ def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
     return math.inf if not weights or 0.0 in weights else max(weights)
 
 
-def _quotable_sentences(text: str) -> list[_Sentence]:
+def _quotable_sentences(text: str, captions: Set[int] = frozenset()) -> list[_Sentence]:
     """The sentences of ``text`` that may be quoted, each with the one before it in its
-    paragraph (captions, headlines, bylines and furniture are left out)."""
+    paragraph: photo captions (found at index time, starting at ``captions``), headlines,
+    bylines and furniture are left out."""
     found: list[_Sentence] = []
     for paragraph in paragraphs(text):
-        if paragraph.furniture:
+        if paragraph.furniture or paragraph.start in captions:
+            continue
+        if not quotable_paragraph(text[paragraph.start : paragraph.end]):
             continue
         spans = list(sentences(text, paragraph.start, paragraph.end))
-        if not quotable_paragraph(text[paragraph.start : paragraph.end], len(spans)):
-            continue
         found.extend(
             _Sentence(start, end, spans[i - 1] if i else None)
             for i, (start, end) in enumerate(spans)

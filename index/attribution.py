@@ -19,7 +19,8 @@ confirmed or verified, "denial" when its cue denies, rejects or dismisses, or ca
 false or baseless, "claim" otherwise.
 
 Attribution is a property of the article, not of a question: ``Attributor.statements``
-runs once per article at index time (only sentences with a cue word are parsed).
+runs once per article at index time (only sentences with a cue word are parsed, and lines
+that may be photo captions: ``index/captions.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import ModelLoadError
+from index.captions import could_be_caption, describes_picture
 from index.types import Stance, Statement
 
 if TYPE_CHECKING:
@@ -190,7 +192,8 @@ class Attributor:
 
     def statements_many(self, texts: Sequence[str]) -> list[list[Statement]]:
         """The statements of each text: its sentences with a source or a stance other than
-        a plain claim, in text order. Parsing is batched across the texts."""
+        a plain claim, and its photo captions, in text order. Parsing is batched across the
+        texts."""
         layouts = [paragraph_sentences(text) for text in texts]
         wanted = [
             (a, p, i)
@@ -253,7 +256,44 @@ class Attributor:
                 spoke[a, span] = speaker
             if speaker is not None or stance != "claim":
                 out[a].append(Statement(*span, speaker, cue, stance))
+        for a, captions in enumerate(self._captions(texts, layouts, parsed)):
+            if captions:
+                kept = [s for s in out[a] if (s.start, s.end) not in captions]
+                shown = [Statement(*span, None, None, "claim", caption=True) for span in captions]
+                out[a] = sorted([*kept, *shown], key=lambda s: s.start)
         return out
+
+    def _captions(
+        self,
+        texts: Sequence[str],
+        layouts: Sequence[Sequence[Sequence[tuple[int, int]]]],
+        parsed: dict[tuple[int, tuple[int, int]], Doc],
+    ) -> list[set[tuple[int, int]]]:
+        """Per text, the spans of its photo captions: paragraphs of one sentence that end
+        with a date and whose parse describes a picture (``index/captions.py``)."""
+        lines = [
+            (a, spans[0])
+            for a, layout in enumerate(layouts)
+            for spans in layout
+            if len(spans) == 1 and could_be_caption(texts[a][slice(*spans[0])])
+        ]
+        fresh = [key for key in lines if key not in parsed]
+        docs = dict(
+            zip(
+                fresh,
+                self.nlp.pipe(
+                    (texts[a][slice(*span)] for a, span in fresh),
+                    disable=["ner"],
+                    batch_size=self.batch_size,
+                ),
+                strict=True,
+            )
+        )
+        found: list[set[tuple[int, int]]] = [set() for _ in texts]
+        for a, span in lines:
+            if describes_picture(docs[a, span] if (a, span) in docs else parsed[a, span]):
+                found[a].add(span)
+        return found
 
     def _attribute(
         self,

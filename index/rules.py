@@ -50,16 +50,16 @@ def chunk_rules() -> str:
 @functools.cache
 def attribution_rules() -> str:
     """Fingerprint of everything that decides a sentence's speaker and stance: the
-    sentence splitter, the attribution rules, and the spaCy pipeline's versions. Once a
+    sentence splitter, the attribution and caption rules, and the spaCy pipeline's versions. Once a
     process, like ``chunk_rules``: the code it describes is loaded once (a build asks for
     it twice, ~25 ms each)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from index import attribution, furniture, sentences
+    from index import attribution, captions, furniture, sentences
 
     try:
         package = attribution.SPACY_PACKAGE
         model = f"spacy {version('spacy')}, {package} {version(package)}"
     except PackageNotFoundError:
         model = "spacy missing"
-    return f"{fingerprint(sentences, furniture, attribution)} ({model})"
+    return f"{fingerprint(sentences, furniture, captions, attribution)} ({model})"

@@ -111,26 +111,38 @@ class Retrieval:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """One sentence of an article (``article.text[start:end]``) with its source and stance."""
+    """One sentence of an article (``article.text[start:end]``) with its source and stance,
+    or a photo caption (``index/captions.py``), which is never quoted."""
 
     start: int
     end: int
     speaker: str | None
     cue: str | None  # the cue's lemma ("say", "according to"), None without one
     stance: Stance = "claim"
+    caption: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {
+        row: dict[str, object] = {
             "start": self.start,
             "end": self.end,
             "speaker": self.speaker,
             "cue": self.cue,
             "stance": self.stance,
         }
+        if self.caption:
+            row["caption"] = True
+        return row
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> Statement:
         stance = row.get("stance", "claim")
         if stance not in STANCES:
             raise ValueError(f"unknown stance {stance!r}")
-        return cls(int(row["start"]), int(row["end"]), row.get("speaker"), row.get("cue"), stance)
+        return cls(
+            int(row["start"]),
+            int(row["end"]),
+            row.get("speaker"),
+            row.get("cue"),
+            stance,
+            bool(row.get("caption", False)),
+        )

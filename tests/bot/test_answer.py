@@ -254,6 +254,25 @@ def test_bylines_and_captions_are_never_quoted(dam_answerer):
             assert not excerpt.quote.startswith(("By Jane Doe", "Chief engineer Ana Berg inspects"))
 
 
+def test_a_lede_that_ends_with_a_date_is_quoted_and_a_caption_is_not(tmp_path, real_embedder):
+    """Both are one-sentence paragraphs ending with a date; only the caption's verb shows a
+    picture ("inspects"), the lede's states something ("is spending")."""
+    corpus = tmp_path / "corpus"
+    write(
+        corpus / "repair.md",
+        "Harbour dam to be repaired\n\nHarbour City is spending 2 million euros to repair "
+        "the dam wall, which cracked on Monday.\n\nWork will start next spring.\n\n"
+        "Mayor Lena Holm inspects the cracked Harbour dam wall on Monday, October 5.\n",
+    )
+    build_index(corpus, tmp_path / "index", real_embedder)
+    answerer = Answerer(
+        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
+    )
+    quotes = [e.quote for e in answerer.answer("How much will the dam repair cost?").excerpts]
+    assert quotes[0].startswith("Harbour City is spending 2 million euros")
+    assert not any(q.startswith("Mayor Lena Holm inspects") for q in quotes)
+
+
 def test_an_index_built_before_attribution_asks_for_a_build(seed_retriever, real_embedder):
     from dataclasses import replace
 
