@@ -92,6 +92,8 @@ class Answer:
         return list(seen.values())
 
 
+# A sentence that asks (its last mark a question mark, inside quotes or not) answers nothing.
+_ASKS = re.compile(r"\?[\"”’')\]]*$")
 # A lone letter joined to a number ("G-20", "F-35", "B-52"): BM25 keeps only the number.
 _LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
 
@@ -415,8 +417,8 @@ def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
 
 def _quotable_sentences(text: str, captions: Set[int] = frozenset()) -> list[_Sentence]:
     """The sentences of ``text`` that may be quoted, each with the one before it in its
-    paragraph: photo captions (found at index time, starting at ``captions``), headlines,
-    bylines and furniture are left out."""
+    paragraph: questions, photo captions (found at index time, starting at ``captions``),
+    headlines, bylines and furniture are left out."""
     found: list[_Sentence] = []
     for paragraph in paragraphs(text):
         if paragraph.furniture or paragraph.start in captions:
@@ -427,6 +429,7 @@ def _quotable_sentences(text: str, captions: Set[int] = frozenset()) -> list[_Se
         found.extend(
             _Sentence(start, end, spans[i - 1] if i else None)
             for i, (start, end) in enumerate(spans)
+            if not _ASKS.search(text, start, end)
         )
     return found
 

@@ -273,6 +273,24 @@ def test_a_lede_that_ends_with_a_date_is_quoted_and_a_caption_is_not(tmp_path, r
     assert not any(q.startswith("Mayor Lena Holm inspects") for q in quotes)
 
 
+def test_a_question_in_an_article_is_never_quoted_as_an_answer(tmp_path, real_embedder):
+    """A quiz asks what the reader asks; echoing it back answers nothing."""
+    corpus = tmp_path / "corpus"
+    write(
+        corpus / "quiz.md",
+        "This week's news quiz\n\nWhich retailer is accused of turning off the air "
+        "conditioning in its stores?\n\nAnalysts at a bank said Bed Bath & Beyond turned "
+        "off the air conditioning in some stores to save money.\n",
+    )
+    build_index(corpus, tmp_path / "index", real_embedder)
+    answerer = Answerer(
+        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
+    )
+    asked = answerer.answer("Which retailer is accused of turning off the air conditioning?")
+    assert asked.answered
+    assert [e.quote.startswith("Analysts at a bank") for e in asked.excerpts] == [True]
+
+
 def test_an_index_built_before_attribution_asks_for_a_build(seed_retriever, real_embedder):
     from dataclasses import replace
 
