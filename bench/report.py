@@ -596,13 +596,14 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
     used_evidence = _get(used, "ranking", "evidence")
     used_threshold = _get(used, "answer", "min_similarity")
     selection = tune.get("answer_selection")
-    knobs = (selection or {}).get("best", {})
+    passages = tune.get("answer_passages")
+    knobs = {**(selection or {}).get("best", {}), **(passages or {}).get("best", {})}
     used_selection = {name: _get(used, "answer", name) for name in knobs}
     same = (
         used_time == best["time"]
         and used_evidence == best["evidence"]
         and used_threshold == threshold["threshold"]
-        and (selection is None or used_selection == selection["best"])
+        and used_selection == knobs
     )
     status = (
         "The defaults in use are these."
@@ -626,10 +627,27 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
         f"{ranking['worse_half_mrr@10']:.3f}; all tune weeks {ranking['recall@5']:.3f} / "
         f"{ranking['mrr@10']:.3f}): time {best['time']}, evidence {best['evidence']}." + promise,
         _threshold_line(threshold),
+        *([_passages_line(passages)] if passages else []),
         *([_selection_line(selection)] if selection else []),
         "",
         status,
     ]
+
+
+def _passages_line(passages: dict[str, Any]) -> str:
+    before = passages["defaults_before"]
+    was = (
+        f"the defaults before, {before['knobs']}, scored {before['sentence_quoted']:.3f} / "
+        f"{before['answer_held']:.3f}"
+        if before
+        else "the defaults before were not in the grid"
+    )
+    return (
+        f"- Answer passages: of {len(passages['grid'])} settings, {passages['best']} "
+        f"(answering sentence quoted {passages['sentence_quoted']:.3f}; answer string in the "
+        f"quotes {passages['answer_held']:.3f}, on the same questions as the selection); "
+        f"{was}."
+    )
 
 
 def _selection_line(selection: dict[str, Any]) -> str:

@@ -20,7 +20,11 @@
    questions to refuse, net of the share of answerable ones refused; of those, the middle
    one: as far from the answerable questions as from the ones to refuse.
 
-3. Answer selection (``AnswerPolicy``: how much shared rare words and the passage's rank
+3. Answer passages (``AnswerPolicy.passages`` and ``per_article``: how many retrieved
+   passages the answer step reads, and how many of one article): a grid scored as the
+   selection below is, each setting retrieving again.
+
+4. Answer selection (``AnswerPolicy``: how much shared rare words and the passage's rank
    add to a sentence's similarity, how many sentences are embedded, how close to the best
    the others must score): a grid scored by the share of the tune half's answerable
    questions whose answering sentence is quoted and the share of tune-week questions
@@ -230,6 +234,63 @@ def tune_threshold(answerer, queries, labelled, off_topic) -> dict:
     }
 
 
+PASSAGES_GRID = {"passages": [8, 12, 16], "per_article": [2, 3, 4]}
+
+
+def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
+    """How many passages the answer step reads (``PASSAGES_GRID``), scored as the selection
+    is: each setting retrieves again. The defaults stay unless a setting does better; among
+    equals, the one reading fewer passages. Settings that break the answer's promise are
+    left out."""
+    base = answerer.policy
+    rows = []
+    broken = 0
+    for values in itertools.product(*PASSAGES_GRID.values()):
+        knobs = dict(zip(PASSAGES_GRID, values, strict=True))
+        answerer.policy = promise.policy = replace(base, **knobs)
+        if not keeps_answer_promise(promise):
+            broken += 1
+            print(f"passages {knobs}: breaks the answer's promise", flush=True)
+            continue
+        quoted = sum(
+            quotes_sentence(answerer.answer(q.question, as_of=q.as_of), q.sentence) is not None
+            for q in labelled
+            if q.kind == "answerable"
+        ) / sum(q.kind == "answerable" for q in labelled)
+        held = sum(
+            answer_matches(
+                q.answers,
+                " ".join(e.quote for e in answerer.answer(q.question, as_of=q.as_of).excerpts),
+            )
+            for q in queries
+        ) / len(queries)
+        rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
+        print(f"passages {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
+    answerer.policy = base
+
+    def merit(row: dict) -> tuple[float, int, int]:
+        knobs = row["knobs"]
+        return (
+            (row["sentence_quoted"] + row["answer_held"]) / 2,
+            -knobs["passages"],
+            -knobs["per_article"],
+        )
+
+    defaults = {name: getattr(base, name) for name in PASSAGES_GRID}
+    before = next((row for row in rows if row["knobs"] == defaults), None)
+    best = max(rows, key=merit)
+    if before is not None and merit(before)[0] >= merit(best)[0]:
+        best = before
+    return {
+        "best": best["knobs"],
+        "sentence_quoted": best["sentence_quoted"],
+        "answer_held": best["answer_held"],
+        "defaults_before": before,
+        "grid": rows,
+        "broke_the_promise": broken,
+    }
+
+
 SELECTION_GRID = {
     "overlap_weight": [0.1, 0.25, 0.5],
     "passage_weight": [0.05, 0.1, 0.2],
@@ -325,13 +386,15 @@ def main() -> None:
         answerer.retriever.policy = off_topic.retriever.policy = chosen
         threshold = tune_threshold(answerer, queries, labelled, off_topic)
         answerer.policy = replace(answerer.policy, min_similarity=threshold["threshold"])
-        selection = tune_selection(
-            answerer, queries, labelled, promise_answerer(embedder, Path(folder))
-        )
+        answer_promise = promise_answerer(embedder, Path(folder))
+        passages = tune_passages(answerer, queries, labelled, answer_promise)
+        answerer.policy = replace(answerer.policy, **passages["best"])
+        selection = tune_selection(answerer, queries, labelled, answer_promise)
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
         "answer_threshold": threshold,
+        "answer_passages": passages,
         "answer_selection": selection,
     }
     write_result(

@@ -100,12 +100,13 @@ _LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """Selection knobs. ``min_similarity``, ``shortlist``, ``margin`` and the two weights
-    are chosen by bench/tune_retrieval.py on the tune half of the labelled questions and
-    the tune weeks only (docs/benchmarks.md, "Tuning")."""
+    """Selection knobs. ``passages``, ``per_article``, ``min_similarity``, ``shortlist``,
+    ``margin`` and the two weights are chosen by bench/tune_retrieval.py on the tune half of
+    the labelled questions and the tune weeks only (docs/benchmarks.md, "Tuning")."""
 
     max_excerpts: int = 4
     passages: int = 8  # retrieved passages whose sentences compete
+    per_article: int = 2  # of them, at most this many from one article
     shortlist: int = 6  # sentences kept by the cheap word-overlap stage for embedding
     min_similarity: float = 0.40  # no sentence this close to the question: no answer
     margin: float = 0.25  # excerpts must score within this of the best one
@@ -184,7 +185,9 @@ class Answerer:
 
     def retrieve(self, question: str, *, as_of: date | None = None) -> Retrieval:
         """The passages whose sentences compete for the answer."""
-        return self.retriever.search(question, self.policy.passages, as_of=as_of)
+        return self.retriever.search(
+            question, self.policy.passages, as_of=as_of, per_article=self.policy.per_article
+        )
 
     def compose(self, retrieval: Retrieval) -> Answer:
         """Choose excerpts for the question among the sentences of the retrieved passages."""

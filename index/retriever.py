@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -128,9 +128,17 @@ class Retriever:
         self._unfocused = focus_factors(self._focus, policy.evidence)
 
     def search(
-        self, query: str, k: int = 5, *, mode: Mode | None = None, as_of: date | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode | None = None,
+        as_of: date | None = None,
+        per_article: int | None = None,
     ) -> Retrieval:
-        """The ``k`` best passages for ``query`` as of ``as_of`` (default: today), best first."""
+        """The ``k`` best passages for ``query`` as of ``as_of`` (default: today), best first;
+        ``per_article`` passages of one article at most (default: the ranking policy's; the
+        answer step reads more of each article than a result list shows)."""
         if k < 1:
             raise QueryError(f"k must be at least 1, not {k}")
         mode = _check_mode(mode or self.mode)
@@ -151,7 +159,11 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings, self.policy.rrf_k, self._place.__getitem__)
         final = {row: s * self._factor(row, window) for row, s in fused.items()}
         searchable = sum(hi - lo for lo, hi in selections[0])
-        return Retrieval(question, self._passages(final, k), searchable_rows=searchable)
+        evidence = self.policy.evidence
+        if per_article is not None:
+            evidence = replace(evidence, max_per_article=per_article)
+        passages = self._passages(final, k, evidence)
+        return Retrieval(question, passages, searchable_rows=searchable)
 
     def _factor(self, row: int, window: TimeWindow) -> float:
         """The date preference and, for a digest of many subjects, its lack of focus."""
@@ -166,14 +178,12 @@ class Retriever:
         floor = max(found.values()) - self.policy.dense_margin
         return {row: score for row, score in found.items() if score >= floor}
 
-    def _passages(self, scores: Mapping[int, float], k: int) -> list[Passage]:
+    def _passages(
+        self, scores: Mapping[int, float], k: int, evidence: EvidencePolicy
+    ) -> list[Passage]:
         chunks = self.index.chunks
         rows = rank_rows(
-            scores,
-            lambda r: chunks[r].article_id,
-            k,
-            self.policy.evidence,
-            tiebreak=self._place.__getitem__,
+            scores, lambda r: chunks[r].article_id, k, evidence, tiebreak=self._place.__getitem__
         )
         passages: list[Passage] = []
         for row, article_score in rows:

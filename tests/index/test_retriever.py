@@ -64,6 +64,21 @@ def test_k_larger_than_the_index_returns_two_passages_of_each_matching_article(s
     assert len(articles) == 2 and len(passages) == 4
 
 
+def test_the_answer_step_may_read_more_passages_of_each_article(seed_retriever):
+    """A result list shows two passages an article; the answer step asks for more, and the
+    articles keep their order."""
+    shown = seed_retriever.search("missiles", 1000).passages
+    read = seed_retriever.search("missiles", 1000, per_article=4).passages
+    order = list(dict.fromkeys(p.article.id for p in shown))
+    assert list(dict.fromkeys(p.article.id for p in read)) == order
+    for article in order:
+        own = [p for p in read if p.article.id == article]
+        assert 2 < len(own) <= 4
+        assert [p.char_start for p in own[:2]] == [
+            p.char_start for p in shown if p.article.id == article
+        ]
+
+
 @pytest.mark.parametrize("query", ["", "   ", "\u200b\u200b", "\x00\x07"])
 def test_empty_questions_are_refused(seed_retriever, query):
     with pytest.raises(QueryError, match="empty"):
