@@ -642,11 +642,18 @@ def _passages_line(passages: dict[str, Any]) -> str:
         if before
         else "the defaults before were not in the grid"
     )
+    left_out = (
+        f" {passages['left_out']} of the {passages['grid_size']} settings were left out for "
+        f"refusing fewer than the defaults' {passages['near_misses_refused']} of the "
+        f"{passages['near_misses']} tune-half near misses, or breaking the answer's promise."
+        if passages.get("left_out")
+        else ""
+    )
     return (
-        f"- Answer passages: of {len(passages['grid'])} settings, {passages['best']} "
-        f"(answering sentence quoted {passages['sentence_quoted']:.3f}; answer string in the "
-        f"quotes {passages['answer_held']:.3f}, on the same questions as the selection); "
-        f"{was}."
+        f"- Answer passages: of {passages.get('grid_size', len(passages['grid']))} settings, "
+        f"{passages['best']} (answering sentence quoted {passages['sentence_quoted']:.3f}; "
+        f"answer string in the quotes {passages['answer_held']:.3f}, on the same questions as "
+        f"the selection); {was}.{left_out}"
     )
 
 
