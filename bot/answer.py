@@ -105,8 +105,8 @@ class AnswerPolicy:
     the labelled questions and the tune weeks only (docs/benchmarks.md, "Tuning")."""
 
     max_excerpts: int = 4
-    passages: int = 8  # retrieved passages whose sentences compete
-    per_article: int = 2  # of them, at most this many from one article
+    passages: int = 12  # retrieved passages whose sentences compete
+    per_article: int = 3  # of them, at most this many from one article
     shortlist: int = 6  # sentences kept by the cheap word-overlap stage for embedding
     min_similarity: float = 0.40  # no sentence this close to the question: no answer
     margin: float = 0.25  # excerpts must score within this of the best one
