@@ -1,7 +1,8 @@
 """Who said it, and is it a claim, a denial or a "cannot confirm"? From spaCy's parse.
 
 A sentence's *source* is the subject of a speech or attribution cue ("X said", "said X",
-"X told reporters", "according to X", "X was quoted as saying", "announced by X") and must
+"X told reporters", "according to X", "X was quoted as saying", "announced by X"; in "X
+said …, Reuters reported" and "X said …, according to the filing", X) and must
 be a named entity (person, organisation, nationality or group, place acting as an
 institution) or a noun phrase headed by a role or a body ("a source in Iran's Defense
 Ministry", "an unnamed senior military official"), never a clause fragment. An appositive
@@ -519,6 +520,9 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
         if cue == "report":
             # "X said …, Reuters reported": the words are X's, Reuters passes them on.
             cue, subject = _relayed(candidates, verb) or (cue, subject)
+        elif cue == "according to":
+            # "X said …, according to the filing": the words are X's, the filing holds them.
+            cue, subject = _said_there(candidates, verb) or (cue, subject)
         if subject.lower_ in _PERSON_PRONOUNS:
             return cue, None, "person"
         if subject.lower_ == "they":
@@ -544,6 +548,21 @@ def _relayed(
     urging is what Vice News reports."""
     for _, cue, verb, subject in candidates:
         if verb is not report and cue in _PLAIN_SAYING and _inside(verb, report):
+            if subject.lower_ in (*_PERSON_PRONOUNS, "they") or _speaker_span(subject):
+                return cue, subject
+            return None
+    return None
+
+
+def _said_there(
+    candidates: Sequence[tuple[int, str, Token, Token]], according: Token
+) -> tuple[str, Token] | None:
+    """The (cue, subject) of the plain verb of saying whose clause holds "according to"
+    ("X said …, according to the filing"; "X said that, according to the ministry, …"),
+    the outermost first; None when there is none ("According to the ministry, 26 missiles
+    were fired") or its subject can be no source."""
+    for _, cue, verb, subject in candidates:
+        if cue in _PLAIN_SAYING and _inside(according, verb):
             if subject.lower_ in (*_PERSON_PRONOUNS, "they") or _speaker_span(subject):
                 return cue, subject
             return None

@@ -52,6 +52,13 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "Mayor Ann Holt"),
         ("Three staff members are among the 57 positive cases, the State Journal reported.",
          "the State Journal"),
+        # ... or a document that holds them: "according to" within what was said.
+        ("“Okay, I am going to tie you up,” Daniel Harper said, according to the filing.",
+         "Daniel Harper"),
+        ("Judge Susan Alder said the stay applied only to the six plaintiffs, according to "
+         "the Harbour Post.", "Judge Susan Alder"),
+        ("The mayor said that, according to city engineers, the crack was 40 centimetres "
+         "long.", "The mayor"),
         # The parser takes an inverted source for the cue's object.
         ("Shoppers will spend less this Christmas, reported The Guardian.", "The Guardian"),
         # Documents and data are sources too, with where they were published.
