@@ -145,6 +145,10 @@ _CUE_WORD = re.compile(
 )
 
 
+# A label of one to four capitalised words and a colon ("Oklahoma City: ", "News: ").
+_LABEL = re.compile(r"^[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}: (?=\S)")
+
+
 def has_cue(sentence: str) -> bool:
     """Cheap test: could the sentence carry attribution or a stance? (Only these are parsed.)"""
     return _CUE_WORD.search(sentence) is not None
@@ -209,7 +213,7 @@ class Attributor:
         named: set[tuple[int, tuple[int, int]]] = set()  # sentences a name is the source of
         parsed: dict[tuple[int, tuple[int, int]], Doc] = {}
         docs = self.nlp.pipe(
-            (texts[a][slice(*layouts[a][p][i])] for a, p, i in wanted),
+            (_parsed_text(texts[a], layouts[a][p][i]) for a, p, i in wanted),
             disable=["ner"],
             batch_size=self.batch_size,
         )
@@ -332,7 +336,7 @@ class Attributor:
         ner = self.nlp.get_pipe("ner")
         tagged = ner.pipe((parsed[key] for key in known), batch_size=self.batch_size)
         parsed_now = self.nlp.pipe(
-            (texts[a][slice(*span)] for a, span in fresh), batch_size=self.batch_size
+            (_parsed_text(texts[a], span) for a, span in fresh), batch_size=self.batch_size
         )
         docs = [
             *((key, parsed[key]) for key in ready),
@@ -340,6 +344,15 @@ class Attributor:
             *zip(fresh, parsed_now, strict=True),
         ]
         return dict(docs)
+
+
+def _parsed_text(text: str, span: tuple[int, int]) -> str:
+    """The words of a sentence that are parsed: all of it but a label that opens it, as a
+    roundup's place does ("Boston: Boston Common is getting a makeover, city officials
+    announced.", where the parser would take "Boston" for the subject)."""
+    sentence = text[slice(*span)]
+    label = _LABEL.match(sentence)
+    return sentence[label.end() :] if label else sentence
 
 
 def _before(layout: Sequence[Sequence[tuple[int, int]]], p: int, i: int) -> list[tuple[int, int]]:
@@ -596,11 +609,12 @@ def _is_cue(token: Token) -> bool:
     if lemma in CLAUSE_CUES and not _reports_clause(token):
         return False
     if lemma in DENIAL_CUES:
-        return any(
-            c.dep_ in ("ccomp", "xcomp", "pcomp")
-            or (c.dep_ == "dobj" and c.lemma_.lower() in CLAIM_NOUNS)
-            for c in token.children
-        )
+        # What is denied is its object when it has one ("denied a bid to block …" is a
+        # refusal, whatever clause follows), else a clause ("denied that …").
+        objects = [c for c in token.children if c.dep_ == "dobj"]
+        if objects:
+            return objects[0].lemma_.lower() in CLAIM_NOUNS
+        return any(c.dep_ in ("ccomp", "xcomp", "pcomp") for c in token.children)
     return True
 
 

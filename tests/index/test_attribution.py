@@ -53,6 +53,11 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("Three staff members are among the 57 positive cases, the State Journal reported.",
          "the State Journal"),
         # ... or a document that holds them: "according to" within what was said.
+        # A roundup's place label opens the sentence; it is not the subject.
+        ("Boston: Boston Common is getting a makeover, city officials announced Wednesday.",
+         "city officials"),
+        ("Oklahoma City: The president of the state medical association said Tuesday that he "
+         "is encouraged.", "The president of the state medical association"),
         ("“Okay, I am going to tie you up,” Daniel Harper said, according to the filing.",
          "Daniel Harper"),
         ("Judge Susan Alder said the stay applied only to the six plaintiffs, according to "
@@ -98,6 +103,8 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         "Police reports show the car was stolen.",  # nor this
         "They said the deal was off.",  # a pronoun with nothing before it
         "The school district denied a request to tour the school.",  # a refusal, not a denial
+        "A federal judge has denied tribal leaders’ bid to temporarily block digging at the "
+        "site.",  # nor this, though a clause follows its object
         "The order, first reported by the Associated Press, takes effect on Monday.",
         # "recall" and "add" with a plain object are no speech.
         "Audi recalls more than 31,000 vehicles",
