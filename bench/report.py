@@ -634,14 +634,17 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
     ]
 
 
-def _passages_line(passages: dict[str, Any]) -> str:
-    before = passages["defaults_before"]
-    was = (
+def _defaults_before(before: dict[str, Any] | None) -> str:
+    if not before:
+        return "the defaults before were not in the grid"
+    return (
         f"the defaults before, {before['knobs']}, scored {before['sentence_quoted']:.3f} / "
         f"{before['answer_held']:.3f}"
-        if before
-        else "the defaults before were not in the grid"
     )
+
+
+def _passages_line(passages: dict[str, Any]) -> str:
+    was = _defaults_before(passages["defaults_before"])
     left_out = (
         f" {passages['left_out']} of the {passages['grid_size']} settings were left out for "
         f"refusing fewer than the defaults' {passages['near_misses_refused']} of the "
@@ -658,13 +661,7 @@ def _passages_line(passages: dict[str, Any]) -> str:
 
 
 def _selection_line(selection: dict[str, Any]) -> str:
-    before = selection["defaults_before"]
-    was = (
-        f"the defaults before, {before['knobs']}, scored {before['sentence_quoted']:.3f} / "
-        f"{before['answer_held']:.3f}"
-        if before
-        else "the defaults before were not in the grid"
-    )
+    was = _defaults_before(selection["defaults_before"])
     broken = selection.get("broke_the_promise")
     promise = (
         f" {broken} of the {selection['grid_size']} settings were left out for breaking the "

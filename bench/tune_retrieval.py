@@ -234,6 +234,44 @@ def tune_threshold(answerer, queries, labelled, off_topic) -> dict:
     }
 
 
+def retrieved(answerer, queries, labelled) -> tuple[list, list]:
+    """Each tune-half answerable question with its answering sentence, and each tune-week
+    question with its answer strings, retrieved with the answerer's policy."""
+    sentences = [
+        (answerer.retrieve(q.question, as_of=q.as_of), q.sentence)
+        for q in labelled
+        if q.kind == "answerable"
+    ]
+    strings = [(answerer.retrieve(q.question, as_of=q.as_of), q.answers) for q in queries]
+    return sentences, strings
+
+
+def answer_scores(answerer, sentences, strings) -> tuple[float, float]:
+    """(share of answering sentences quoted, share of answer strings in the quotes)."""
+    quoted = sum(
+        quotes_sentence(answerer.compose(found), sentence) is not None
+        for found, sentence in sentences
+    )
+    held = sum(
+        answer_matches(answers, " ".join(e.quote for e in answerer.compose(found).excerpts))
+        for found, answers in strings
+    )
+    return quoted / len(sentences), held / len(strings)
+
+
+def chosen(rows: list[dict], defaults: dict, merit) -> tuple[dict, dict | None]:
+    """(the best row, the defaults' row): the defaults stay unless a row does better."""
+    before = next((row for row in rows if row["knobs"] == defaults), None)
+    best = max(rows, key=merit)
+    if before is not None and merit(before)[0] >= merit(best)[0]:
+        best = before
+    return best, before
+
+
+def both(row: dict) -> float:
+    return (row["sentence_quoted"] + row["answer_held"]) / 2
+
+
 PASSAGES_GRID = {"passages": [8, 12, 16], "per_article": [2, 3, 4]}
 
 
@@ -263,35 +301,15 @@ def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
             broken += 1
             print(f"passages {knobs}: refuses {near} near misses, not {floor}", flush=True)
             continue
-        quoted = sum(
-            quotes_sentence(answerer.answer(q.question, as_of=q.as_of), q.sentence) is not None
-            for q in labelled
-            if q.kind == "answerable"
-        ) / sum(q.kind == "answerable" for q in labelled)
-        held = sum(
-            answer_matches(
-                q.answers,
-                " ".join(e.quote for e in answerer.answer(q.question, as_of=q.as_of).excerpts),
-            )
-            for q in queries
-        ) / len(queries)
+        quoted, held = answer_scores(answerer, *retrieved(answerer, queries, labelled))
         rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
         print(f"passages {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
     answerer.policy = base
-
-    def merit(row: dict) -> tuple[float, int, int]:
-        knobs = row["knobs"]
-        return (
-            (row["sentence_quoted"] + row["answer_held"]) / 2,
-            -knobs["passages"],
-            -knobs["per_article"],
-        )
-
-    defaults = {name: getattr(base, name) for name in PASSAGES_GRID}
-    before = next((row for row in rows if row["knobs"] == defaults), None)
-    best = max(rows, key=merit)
-    if before is not None and merit(before)[0] >= merit(best)[0]:
-        best = before
+    best, before = chosen(
+        rows,
+        {name: getattr(base, name) for name in PASSAGES_GRID},
+        lambda row: (both(row), -row["knobs"]["passages"], -row["knobs"]["per_article"]),
+    )
     return {
         "best": best["knobs"],
         "sentence_quoted": best["sentence_quoted"],
@@ -319,25 +337,8 @@ def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
     """The answer selection knobs (``SELECTION_GRID``) on the tune halves; the questions
     are retrieved once, and only the answer is composed again for each setting. Settings
     that break the answer's promise are left out."""
-    sentences = [
-        (answerer.retrieve(q.question, as_of=q.as_of), q.sentence)
-        for q in labelled
-        if q.kind == "answerable"
-    ]
-    strings = [(answerer.retrieve(q.question, as_of=q.as_of), q.answers) for q in queries]
+    sentences, strings = retrieved(answerer, queries, labelled)
     base = answerer.policy
-
-    def scores() -> tuple[float, float]:
-        quoted = sum(
-            quotes_sentence(answerer.compose(found), sentence) is not None
-            for found, sentence in sentences
-        )
-        held = sum(
-            answer_matches(answers, " ".join(e.quote for e in answerer.compose(found).excerpts))
-            for found, answers in strings
-        )
-        return quoted / len(sentences), held / len(strings)
-
     rows = []
     broken = 0
     for values in itertools.product(*SELECTION_GRID.values()):
@@ -347,19 +348,15 @@ def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
             broken += 1
             print(f"selection {knobs}: breaks the answer's promise", flush=True)
             continue
-        quoted, held = scores()
+        quoted, held = answer_scores(answerer, sentences, strings)
         rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
         print(f"selection {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
     answerer.policy = base
-
-    def merit(row: dict) -> tuple[float, int]:
-        return (row["sentence_quoted"] + row["answer_held"]) / 2, -row["knobs"]["shortlist"]
-
-    defaults = {name: getattr(base, name) for name in SELECTION_GRID}
-    before = next((row for row in rows if row["knobs"] == defaults), None)
-    best = max(rows, key=merit)
-    if before is not None and merit(before)[0] >= merit(best)[0]:
-        best = before  # no better setting: the defaults stay
+    best, before = chosen(
+        rows,
+        {name: getattr(base, name) for name in SELECTION_GRID},
+        lambda row: (both(row), -row["knobs"]["shortlist"]),
+    )
     return {
         "best": best["knobs"],
         "sentence_quoted": best["sentence_quoted"],

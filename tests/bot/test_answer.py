@@ -216,6 +216,14 @@ def dam_answerer(tmp_path_factory, real_embedder) -> Answerer:
     return Answerer(Retriever(StoredIndex.load(folder), real_embedder), real_embedder)
 
 
+def answerer_over(folder, embedder, articles: dict[str, str]) -> Answerer:
+    """An answerer over an index of ``articles`` (file name -> text) built in ``folder``."""
+    for name, text in articles.items():
+        write(folder / "corpus" / name, text)
+    build_index(folder / "corpus", folder / "index", embedder)
+    return Answerer(Retriever(StoredIndex.load(folder / "index"), embedder), embedder)
+
+
 def test_a_sentence_that_leans_back_brings_its_lead_in_from_the_same_paragraph(dam_answerer):
     excerpts = dam_answerer.answer("How long is the crack in the Harbour dam?").excerpts
     quotes = [e.quote for e in excerpts]
@@ -257,17 +265,12 @@ def test_bylines_and_captions_are_never_quoted(dam_answerer):
 def test_a_lede_that_ends_with_a_date_is_quoted_and_a_caption_is_not(tmp_path, real_embedder):
     """Both are one-sentence paragraphs ending with a date; only the caption's verb shows a
     picture ("inspects"), the lede's states something ("is spending")."""
-    corpus = tmp_path / "corpus"
-    write(
-        corpus / "repair.md",
+    repair = (
         "Harbour dam to be repaired\n\nHarbour City is spending 2 million euros to repair "
         "the dam wall, which cracked on Monday.\n\nWork will start next spring.\n\n"
-        "Mayor Lena Holm inspects the cracked Harbour dam wall on Monday, October 5.\n",
+        "Mayor Lena Holm inspects the cracked Harbour dam wall on Monday, October 5.\n"
     )
-    build_index(corpus, tmp_path / "index", real_embedder)
-    answerer = Answerer(
-        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
-    )
+    answerer = answerer_over(tmp_path, real_embedder, {"repair.md": repair})
     quotes = [e.quote for e in answerer.answer("How much will the dam repair cost?").excerpts]
     assert quotes[0].startswith("Harbour City is spending 2 million euros")
     assert not any(q.startswith("Mayor Lena Holm inspects") for q in quotes)
@@ -275,17 +278,12 @@ def test_a_lede_that_ends_with_a_date_is_quoted_and_a_caption_is_not(tmp_path, r
 
 def test_a_question_in_an_article_is_never_quoted_as_an_answer(tmp_path, real_embedder):
     """A quiz asks what the reader asks; echoing it back answers nothing."""
-    corpus = tmp_path / "corpus"
-    write(
-        corpus / "quiz.md",
+    quiz = (
         "This week's news quiz\n\nWhich retailer is accused of turning off the air "
         "conditioning in its stores?\n\nAnalysts at a bank said Bed Bath & Beyond turned "
-        "off the air conditioning in some stores to save money.\n",
+        "off the air conditioning in some stores to save money.\n"
     )
-    build_index(corpus, tmp_path / "index", real_embedder)
-    answerer = Answerer(
-        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
-    )
+    answerer = answerer_over(tmp_path, real_embedder, {"quiz.md": quiz})
     asked = answerer.answer("Which retailer is accused of turning off the air conditioning?")
     assert asked.answered
     assert [e.quote.startswith("Analysts at a bank") for e in asked.excerpts] == [True]
@@ -308,20 +306,16 @@ def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
 ):
     """Lake Tahoe is in the index, but not where the boat quotes come from: quoting the
     Lake Mead story would answer another question."""
-    corpus = tmp_path / "corpus"
-    write(
-        corpus / "mead.md",
-        "Sunken boat emerges from Lake Mead\n\nA sunken boat emerged from Lake Mead as the "
-        "water fell. The boat was used to survey the Colorado River decades ago, divers said.\n",
-    )
-    write(
-        corpus / "ski.md",
-        "Ski resorts open early\n\nResorts around Lake Tahoe opened early after heavy snow, "
-        "operators said on Friday.\n",
-    )
-    build_index(corpus, tmp_path / "index", real_embedder)
-    answerer = Answerer(
-        Retriever(StoredIndex.load(tmp_path / "index"), real_embedder), real_embedder
+    answerer = answerer_over(
+        tmp_path,
+        real_embedder,
+        {
+            "mead.md": "Sunken boat emerges from Lake Mead\n\nA sunken boat emerged from Lake "
+            "Mead as the water fell. The boat was used to survey the Colorado River decades "
+            "ago, divers said.\n",
+            "ski.md": "Ski resorts open early\n\nResorts around Lake Tahoe opened early after "
+            "heavy snow, operators said on Friday.\n",
+        },
     )
     asked = answerer.answer("Where did the sunken boat at Lake Tahoe come from?")
     assert not asked.answered and asked.missing == ("Lake Tahoe",)
