@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import ModelLoadError
@@ -552,34 +552,35 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
     return (candidates[0][1] if candidates else None), None, None
 
 
-def _relayed(
-    candidates: Sequence[tuple[int, str, Token, Token]], report: Token
+def _plain_saying(
+    candidates: Sequence[tuple[int, str, Token, Token]], holds: Callable[[Token], bool]
 ) -> tuple[str, Token] | None:
-    """The (cue, subject) of a plain verb of saying inside what ``report`` reports ("X
-    said …, CNN reported"), the outermost first; None when there is none or its subject
-    can be no source. Not other cues: in "Vice News reported that Badenoch urged …", the
-    urging is what Vice News reports."""
+    """The (cue, subject) of the outermost plain verb of saying for which ``holds(verb)``;
+    None when there is none or its subject can be no source."""
     for _, cue, verb, subject in candidates:
-        if verb is not report and cue in _PLAIN_SAYING and _inside(verb, report):
+        if cue in _PLAIN_SAYING and holds(verb):
             if subject.lower_ in (*_PERSON_PRONOUNS, "they") or _speaker_span(subject):
                 return cue, subject
             return None
     return None
+
+
+def _relayed(
+    candidates: Sequence[tuple[int, str, Token, Token]], report: Token
+) -> tuple[str, Token] | None:
+    """The plain verb of saying inside what ``report`` reports ("X said …, CNN reported").
+    Not other cues: in "Vice News reported that Badenoch urged …", the urging is what Vice
+    News reports."""
+    return _plain_saying(candidates, lambda verb: _inside(verb, report))
 
 
 def _said_there(
     candidates: Sequence[tuple[int, str, Token, Token]], according: Token
 ) -> tuple[str, Token] | None:
-    """The (cue, subject) of the plain verb of saying whose clause holds "according to"
-    ("X said …, according to the filing"; "X said that, according to the ministry, …"),
-    the outermost first; None when there is none ("According to the ministry, 26 missiles
-    were fired") or its subject can be no source."""
-    for _, cue, verb, subject in candidates:
-        if cue in _PLAIN_SAYING and _inside(according, verb):
-            if subject.lower_ in (*_PERSON_PRONOUNS, "they") or _speaker_span(subject):
-                return cue, subject
-            return None
-    return None
+    """The plain verb of saying whose clause holds "according to" ("X said …, according to
+    the filing"; "X said that, according to the ministry, …"); none in "According to the
+    ministry, 26 missiles were fired"."""
+    return _plain_saying(candidates, lambda verb: _inside(according, verb))
 
 
 def _lone_capital(token: Token) -> bool:
