@@ -653,7 +653,7 @@ def _passages_line(passages: dict[str, Any]) -> str:
         else ""
     )
     return (
-        f"- Answer passages: of {passages.get('grid_size', len(passages['grid']))} settings, "
+        f"- Answer passages: of {passages['grid_size']} settings, "
         f"{passages['best']} (answering sentence quoted {passages['sentence_quoted']:.3f}; "
         f"answer string in the quotes {passages['answer_held']:.3f}, on the same questions as "
         f"the selection); {was}.{left_out}"

@@ -44,6 +44,7 @@ import itertools
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
@@ -259,6 +260,37 @@ def answer_scores(answerer, sentences, strings) -> tuple[float, float]:
     return quoted / len(sentences), held / len(strings)
 
 
+def grid_search(
+    stage: str,
+    grid: dict[str, list],
+    answerer: Answerer,
+    promise: Answerer,
+    score: Callable[[dict], tuple[float, float] | None],
+) -> tuple[list[dict], int]:
+    """Each setting of ``grid`` in turn on the answerer (and on the promise's answerer):
+    the rows of those kept, scored by ``score(knobs)`` (sentence quoted, answer held), and
+    how many were left out, for breaking the answer's promise or by ``score`` (None)."""
+    base = answerer.policy
+    rows = []
+    left_out = 0
+    for values in itertools.product(*grid.values()):
+        knobs = dict(zip(grid, values, strict=True))
+        answerer.policy = promise.policy = replace(base, **knobs)
+        if not keeps_answer_promise(promise):
+            left_out += 1
+            print(f"{stage} {knobs}: breaks the answer's promise", flush=True)
+            continue
+        scored = score(knobs)
+        if scored is None:
+            left_out += 1
+            continue
+        quoted, held = scored
+        rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
+        print(f"{stage} {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
+    answerer.policy = base
+    return rows, left_out
+
+
 def chosen(rows: list[dict], defaults: dict, merit) -> tuple[dict, dict | None]:
     """(the best row, the defaults' row): the defaults stay unless a row does better."""
     before = next((row for row in rows if row["knobs"] == defaults), None)
@@ -288,23 +320,14 @@ def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
         return sum(not answerer.answer(q.question, as_of=q.as_of).answered for q in near_misses)
 
     floor = refused()  # with the defaults: more passages must not answer more near misses
-    rows = []
-    broken = 0
-    for values in itertools.product(*PASSAGES_GRID.values()):
-        knobs = dict(zip(PASSAGES_GRID, values, strict=True))
-        answerer.policy = promise.policy = replace(base, **knobs)
-        if not keeps_answer_promise(promise):
-            broken += 1
-            print(f"passages {knobs}: breaks the answer's promise", flush=True)
-            continue
+
+    def score(knobs: dict) -> tuple[float, float] | None:
         if (near := refused()) < floor:
-            broken += 1
             print(f"passages {knobs}: refuses {near} near misses, not {floor}", flush=True)
-            continue
-        quoted, held = answer_scores(answerer, *retrieved(answerer, queries, labelled))
-        rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
-        print(f"passages {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
-    answerer.policy = base
+            return None
+        return answer_scores(answerer, *retrieved(answerer, queries, labelled))
+
+    rows, broken = grid_search("passages", PASSAGES_GRID, answerer, promise, score)
     best, before = chosen(
         rows,
         {name: getattr(base, name) for name in PASSAGES_GRID},
@@ -339,19 +362,13 @@ def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
     that break the answer's promise are left out."""
     sentences, strings = retrieved(answerer, queries, labelled)
     base = answerer.policy
-    rows = []
-    broken = 0
-    for values in itertools.product(*SELECTION_GRID.values()):
-        knobs = dict(zip(SELECTION_GRID, values, strict=True))
-        answerer.policy = promise.policy = replace(base, **knobs)
-        if not keeps_answer_promise(promise):
-            broken += 1
-            print(f"selection {knobs}: breaks the answer's promise", flush=True)
-            continue
-        quoted, held = answer_scores(answerer, sentences, strings)
-        rows.append({"knobs": knobs, "sentence_quoted": quoted, "answer_held": held})
-        print(f"selection {knobs}: quoted {quoted:.3f}, answer held {held:.3f}", flush=True)
-    answerer.policy = base
+    rows, broken = grid_search(
+        "selection",
+        SELECTION_GRID,
+        answerer,
+        promise,
+        lambda knobs: answer_scores(answerer, sentences, strings),
+    )
     best, before = chosen(
         rows,
         {name: getattr(base, name) for name in SELECTION_GRID},

@@ -418,7 +418,7 @@ def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
     return math.inf if not weights or 0.0 in weights else max(weights)
 
 
-def _quotable_sentences(text: str, captions: Set[int] = frozenset()) -> list[_Sentence]:
+def _quotable_sentences(text: str, captions: Set[int]) -> list[_Sentence]:
     """The sentences of ``text`` that may be quoted, each with the one before it in its
     paragraph: questions, photo captions (found at index time, starting at ``captions``),
     headlines, bylines and furniture are left out."""
