@@ -597,7 +597,12 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
     used_threshold = _get(used, "answer", "min_similarity")
     selection = tune.get("answer_selection")
     passages = tune.get("answer_passages")
-    knobs = {**(selection or {}).get("best", {}), **(passages or {}).get("best", {})}
+    speakers = tune.get("answer_speakers")
+    knobs = {
+        **(selection or {}).get("best", {}),
+        **(passages or {}).get("best", {}),
+        **(speakers or {}).get("best", {}),
+    }
     used_selection = {name: _get(used, "answer", name) for name in knobs}
     same = (
         used_time == best["time"]
@@ -627,8 +632,9 @@ def _tuning(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> list[s
         f"{ranking['worse_half_mrr@10']:.3f}; all tune weeks {ranking['recall@5']:.3f} / "
         f"{ranking['mrr@10']:.3f}): time {best['time']}, evidence {best['evidence']}." + promise,
         _threshold_line(threshold),
-        *([_passages_line(passages)] if passages else []),
+        *([_guarded_line("Answer passages", passages)] if passages else []),
         *([_selection_line(selection)] if selection else []),
+        *([_guarded_line("Asked source", speakers)] if speakers else []),
         "",
         status,
     ]
@@ -643,19 +649,20 @@ def _defaults_before(before: dict[str, Any] | None) -> str:
     )
 
 
-def _passages_line(passages: dict[str, Any]) -> str:
-    was = _defaults_before(passages["defaults_before"])
+def _guarded_line(title: str, stage: dict[str, Any]) -> str:
+    """A stage that may not refuse fewer tune-half near misses than its reference."""
+    was = _defaults_before(stage["defaults_before"])
     left_out = (
-        f" {passages['left_out']} of the {passages['grid_size']} settings were left out for "
-        f"refusing fewer than the defaults' {passages['near_misses_refused']} of the "
-        f"{passages['near_misses']} tune-half near misses, or breaking the answer's promise."
-        if passages.get("left_out")
+        f" {stage['left_out']} of the {stage['grid_size']} settings were left out for "
+        f"refusing fewer than {stage['near_misses_refused']} of the "
+        f"{stage['near_misses']} tune-half near misses, or breaking the answer's promise."
+        if stage.get("left_out")
         else ""
     )
     return (
-        f"- Answer passages: of {passages['grid_size']} settings, "
-        f"{passages['best']} (answering sentence quoted {passages['sentence_quoted']:.3f}; "
-        f"answer string in the quotes {passages['answer_held']:.3f}, on the same questions as "
+        f"- {title}: of {stage['grid_size']} settings, "
+        f"{stage['best']} (answering sentence quoted {stage['sentence_quoted']:.3f}; "
+        f"answer string in the quotes {stage['answer_held']:.3f}, on the same questions as "
         f"the selection); {was}.{left_out}"
     )
 

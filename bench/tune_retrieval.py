@@ -33,6 +33,10 @@
    answer's promise (``ANSWER_PROMISE``): quotes about Lake Mead do not answer a question
    about Lake Tahoe because a weaker excerpt from another article names Lake Tahoe.
 
+5. The asked source (``AnswerPolicy.speaker_weight`` and ``speaker_extra``): how much a
+   sentence said by the source a question asks about ("What did Nadal say …?") is
+   preferred, and how many more of its sentences are embedded; scored as the selection.
+
 Writes bench/results/tune.json (with commit, settings and data hashes) and prints the best
 settings; the defaults in index/recency.py, index/ranking.py and bot/answer.py are these.
 """
@@ -386,6 +390,57 @@ def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
     }
 
 
+SPEAKER_GRID = {"speaker_weight": [0.0, 0.05, 0.1, 0.2], "speaker_extra": [0, 2, 4]}
+
+
+def tune_speakers(answerer, queries, labelled, promise: Answerer) -> dict:
+    """How much a sentence said by the source the question asks about ("What did Nadal
+    say …?") is preferred, and how many more of its sentences are embedded
+    (``SPEAKER_GRID``), scored as the selection is. The defaults stay unless a setting does
+    better; among equals, the one embedding fewer sentences, then the smaller weight.
+    Settings that break the answer's promise, or refuse fewer of the tune-half near misses
+    than no preference at all, are left out."""
+    sentences, strings = retrieved(answerer, queries, labelled)
+    base = answerer.policy
+    near_misses = [q for q in labelled if q.kind == "near_miss"]
+    found = [answerer.retrieve(q.question, as_of=q.as_of) for q in near_misses]
+
+    def refused() -> int:
+        return sum(not answerer.compose(retrieval).answered for retrieval in found)
+
+    answerer.policy = replace(base, speaker_weight=0.0, speaker_extra=0)
+    floor = refused()
+    answerer.policy = base
+
+    def score(knobs: dict) -> tuple[float, float] | None:
+        if (near := refused()) < floor:
+            print(f"speakers {knobs}: refuses {near} near misses, not {floor}", flush=True)
+            return None
+        return answer_scores(answerer, sentences, strings)
+
+    rows, broken = grid_search("speakers", SPEAKER_GRID, answerer, promise, score)
+    best, before = chosen(
+        rows,
+        {name: getattr(base, name) for name in SPEAKER_GRID},
+        lambda row: (
+            both(row),
+            -row["knobs"]["speaker_extra"],
+            -row["knobs"]["speaker_weight"],
+        ),
+    )
+    return {
+        "best": best["knobs"],
+        "sentence_quoted": best["sentence_quoted"],
+        "answer_held": best["answer_held"],
+        "defaults_before": before,
+        "grid": rows,
+        "grid_size": len(rows) + broken,
+        "left_out": broken,
+        "near_misses_refused": floor,
+        "near_misses": len(near_misses),
+    }
+
+
 def seed_answerer(embedder, folder: Path):
     """An answerer over an index of the seed articles (corpus/), built in ``folder``."""
     config = Settings(_env_file=None, index_dir=folder / "seed-index")
@@ -420,12 +475,15 @@ def main() -> None:
         passages = tune_passages(answerer, queries, labelled, answer_promise)
         answerer.policy = replace(answerer.policy, **passages["best"])
         selection = tune_selection(answerer, queries, labelled, answer_promise)
+        answerer.policy = replace(answerer.policy, **selection["best"])
+        speakers = tune_speakers(answerer, queries, labelled, answer_promise)
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
         "answer_threshold": threshold,
         "answer_passages": passages,
         "answer_selection": selection,
+        "answer_speakers": speakers,
     }
     write_result(
         "tune",

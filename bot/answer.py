@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.mentions import Mentions
+from bot.mentions import Mentions, speaker_words
 from bot.quotable import dateline_length, quotable_paragraph
 from core.errors import IndexMismatchError
 from index.embedding import Embedder
@@ -50,8 +50,8 @@ class Excerpt:
     """A verbatim quote from one article, and who said it when the text names them.
 
     ``score`` (0 to 1) is how well the sentence answers the question: its similarity to the
-    question, plus the question's rare words it shares and its passage's rank, scaled so
-    the best possible is 1.
+    question, plus the question's rare words it shares, its passage's rank, and whether it
+    was said by the source the question asks about, scaled so the best possible is 1.
     """
 
     quote: str
@@ -112,6 +112,10 @@ class AnswerPolicy:
     margin: float = 0.25  # excerpts must score within this of the best one
     passage_weight: float = 0.05  # how much the passage's retrieval rank adds
     overlap_weight: float = 0.1  # how much sharing the question's rare words adds
+    # "What did Nadal say …?": how much being said by the source the question asks adds,
+    # and how many of that source's sentences are embedded beyond the shortlist.
+    speaker_weight: float = 0.1
+    speaker_extra: int = 2
     min_words: int = 4
     # A name of the question must be this rare in the index (BM25 idf; 3.12 is about one
     # chunk in 23) for its absence from the passages to refuse the question. Tuned on tune
@@ -139,6 +143,7 @@ class _Candidate:
     statement: Statement | None
     similarity: float = 0.0
     score: float = 0.0
+    asked: bool = False  # said by the source the question asks about ("What did X say?")
 
     @property
     def sentence(self) -> str:
@@ -300,10 +305,16 @@ class Answerer:
         asked = set(question.terms) - _QUESTION_WORDS
         top_idf = sum(idf.get(w, 0.0) for w in asked) or 1.0
         overlap = [sum(idf.get(w, 0.0) for w in asked & set(ws)) / top_idf for ws in words]
-        order = sorted(
+        ranked = sorted(
             range(len(candidates)),
             key=lambda i: -(overlap[i] + weight / candidates[i].passage_rank),
-        )[: self.policy.shortlist]
+        )
+        order = ranked[: self.policy.shortlist]
+        asked = self.mentions.sources_asked(question.text)
+        by_asked = {i for i in ranked if _said_by(candidates[i], asked)}
+        order += [i for i in ranked if i in by_asked and i not in order][
+            : self.policy.speaker_extra
+        ]
         shortlist = [candidates[i] for i in order]
         query = question.vector
         if query is None:  # a BM25-only search embedded nothing
@@ -312,8 +323,12 @@ class Answerer:
         similarity = (vectors @ query).tolist()
         for i, candidate, sim in zip(order, shortlist, similarity, strict=True):
             candidate.similarity = sim
+            candidate.asked = i in by_asked
             candidate.score = (
-                sim + self.policy.overlap_weight * overlap[i] + weight / candidate.passage_rank
+                sim
+                + self.policy.overlap_weight * overlap[i]
+                + weight / candidate.passage_rank
+                + self.policy.speaker_weight * candidate.asked
             )
         return shortlist
 
@@ -330,6 +345,7 @@ class Answerer:
             chosen.append(candidate)
             if len(chosen) == self.policy.max_excerpts:
                 break
+        chosen = _with_the_asked_source(chosen, eligible, self.policy.max_excerpts)
         return _with_both_sides(chosen, eligible, self.policy.max_excerpts)
 
     def _excerpts(self, chosen: list[_Candidate]) -> list[Excerpt]:
@@ -394,7 +410,8 @@ class Answerer:
         lead_in: bool = False,
     ) -> Excerpt:
         start += dateline_length(article.text[start:end])
-        best_possible = 1.0 + self.policy.overlap_weight + self.policy.passage_weight
+        policy = self.policy
+        best_possible = 1.0 + policy.overlap_weight + policy.passage_weight + policy.speaker_weight
         return Excerpt(
             quote=article.text[start:end],
             speaker=statement.speaker if statement else None,
@@ -416,6 +433,13 @@ def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
         return math.inf
     weights = [idf.get(term, 0.0) for term in tokenize([" ".join(words)])[0]]
     return math.inf if not weights or 0.0 in weights else max(weights)
+
+
+def _said_by(candidate: _Candidate, asked: Set[str]) -> bool:
+    """Is the candidate's speaker one the question asks about (a word of its name)?"""
+    if not asked or candidate.speaker is None:
+        return False
+    return not asked.isdisjoint(speaker_words(candidate.speaker))
 
 
 def _quotable_sentences(text: str, captions: Set[int]) -> list[_Sentence]:
@@ -496,9 +520,29 @@ def _with_both_sides(
         ),
         None,
     )
-    if other is None:
+    return chosen if other is None else _make_room(chosen, other, limit)
+
+
+def _with_the_asked_source(
+    chosen: list[_Candidate], eligible: list[_Candidate], limit: int
+) -> list[_Candidate]:
+    """ "What did Nadal say …?": when nothing chosen was said by Nadal but an eligible
+    sentence was, make room for the best of them."""
+    if not chosen or any(c.asked for c in chosen):
         return chosen
-    return [*chosen[: limit - 1], other] if len(chosen) >= limit else [*chosen, other]
+    theirs = next(
+        (c for c in eligible if c.asked and not any(_overlaps(c, d) for d in chosen)), None
+    )
+    return chosen if theirs is None else _make_room(chosen, theirs, limit)
+
+
+def _make_room(chosen: list[_Candidate], newcomer: _Candidate, limit: int) -> list[_Candidate]:
+    """``chosen`` plus ``newcomer``; at the limit, the lowest-placed sentence not said by
+    the asked source gives way."""
+    if len(chosen) < limit:
+        return [*chosen, newcomer]
+    drop = next((i for i in reversed(range(len(chosen))) if not chosen[i].asked), -1)
+    return [*chosen[:drop], *chosen[drop + 1 :], newcomer] if drop >= 0 else chosen
 
 
 def _order(chosen: list[_Candidate]) -> list[_Candidate]:

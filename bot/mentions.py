@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.attribution import SPACY_MODEL, load_pipeline
+from index.attribution import SPACY_MODEL, SPEECH_CUES, has_cue, load_pipeline
 
 # Entity kinds that name someone or something the articles must mention.
 NAMED = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
@@ -111,6 +111,24 @@ class Mentions:
                     found.append(Name(words[0], (words[0],)))
         return found
 
+    def sources_asked(self, question: str) -> frozenset[str]:
+        """Whom the question asks as a source, by the last word of their name (lower
+        case): the subject of its verb of saying ("What did Josh Lowe say about
+        McClanahan?" asks Lowe, not McClanahan) or what it is "according to". Only names
+        count ("What did officials say?" asks no one in particular); a question with no
+        verb of saying is not parsed."""
+        if not has_cue(question):
+            return frozenset()
+        with self._lock:
+            doc = self.nlp(question)
+        heads = []
+        for token in doc:
+            if token.pos_ == "VERB" and token.lemma_ in SPEECH_CUES:
+                heads.extend(c for c in token.children if c.dep_ == "nsubj")
+            elif token.lower_ == "to" and token.head.lower_ == "according":
+                heads.extend(c for c in token.children if c.dep_ == "pobj")
+        return frozenset(word for h in heads if h.pos_ == "PROPN" for word in speaker_words(h.text))
+
     def missing(
         self,
         question: str,
@@ -165,6 +183,11 @@ class Mentions:
             for doc in docs
             for ent in doc.ents
         )
+
+
+def speaker_words(speaker: str) -> frozenset[str]:
+    """The words of a speaker's name as ``Mentions.sources_asked`` gives them."""
+    return frozenset(_base(_plain(w)) for w in _COMPOUND.findall(speaker))
 
 
 def _plain(word: str) -> str:

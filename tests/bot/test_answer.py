@@ -340,3 +340,29 @@ def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_pat
     assert not asked.answered and asked.missing == ("G-20",)
     assert answerer.answer("How will G-7 leaders fund Ukraine?").answered
     assert answerer.answer("How many unions ended the 20-day rail strike?").missing == ()
+
+
+FINAL = (
+    "Nadal loses the Australian Open final\n\n"
+    "Rafael Nadal lost the Australian Open final to Daniil Medvedev in five sets on Sunday.\n\n"
+    "Nadal led the Australian Open final by two sets before Medvedev came back.\n\n"
+    "The Australian Open final lasted five hours, the longest final Nadal has lost.\n\n"
+    "Nadal had won the Australian Open final in 2009 against Roger Federer.\n\n"
+    "Losing the Australian Open final ended Nadal's run of 20 straight wins.\n\n"
+    "Nadal was losing the Australian Open final on serve in the fifth set.\n\n"
+    "Medvedev said the Australian Open final was the hardest match of his career.\n\n"
+    "“Sometimes the things go well, and sometimes the things go worse,” Nadal said.\n"
+)
+
+
+def test_what_someone_said_is_quoted_before_sentences_sharing_more_words(tmp_path, real_embedder):
+    """ "What did Nadal say …?" asks for Nadal's words: his quote is quoted, with his name,
+    although six sentences share more of the question's words and would fill the shortlist
+    of sentences the answer step embeds."""
+    answerer = answerer_over(tmp_path, real_embedder, {"final.md": FINAL})
+    question = "What did Nadal say after losing the Australian Open final?"
+    said = {e.quote[:24]: e.speaker for e in answerer.answer(question).excerpts}
+    assert said.get("“Sometimes the things go") == "Nadal"
+    answerer.policy = replace(answerer.policy, speaker_weight=0.0, speaker_extra=0)
+    without = [e.quote for e in answerer.answer(question).excerpts]
+    assert not any(q.startswith("“Sometimes") for q in without)  # what the knobs change

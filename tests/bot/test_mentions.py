@@ -105,3 +105,17 @@ def test_a_question_s_first_verb_is_not_a_given_name(mentions):
     assert mentions.missing("Will Dorothy McAuliffe release her taxes?", passages) == (
         "Dorothy McAuliffe",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What did Josh Lowe say about McClanahan?", {"lowe"}),  # who speaks, not about whom
+        ("How long will the US stay in Kabul, according to Biden?", {"biden"}),
+        ("What did AT&T tell the FAA about 5G?", {"at&t"}),
+        ("What did officials say about the fire?", set()),  # no one in particular
+        ("Where did the sunken boat at Lake Mead come from?", set()),  # no verb of saying
+    ],
+)
+def test_the_source_a_question_asks_about(mentions, question, asked):
+    assert mentions.sources_asked(question) == asked
