@@ -3,8 +3,11 @@
 bench/data/attribution_sentences.jsonl: each line is a sentence of an RTQA article (by
 id and character span) with the speaker a careful reader gives it from the sentence and
 its paragraph (null when the text names none there) and its stance. Labelled by reading,
-not from the program's output; split by article (a hash of its id) into "tune" (rules
-were adjusted while reading these) and "report" (only measured).
+not from the program's output; split by article into "tune" (rules were adjusted while
+reading these) and "report" (only measured), no article in both: by a hash of its id (the
+first byte of its sha256 even: tune), except one random sample put whole in the tune half
+(s341–s388; 23 of its articles hash to report). s423–s462 are a later random sample of
+sentences with a cue, one per article, split by the hash.
 
 A predicted speaker is right when it contains the labelled one (compared case-folded, so
 "Rami Abdulrahman, the head of the Observatory" is right for "Rami Abdulrahman") and is at
