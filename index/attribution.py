@@ -82,11 +82,12 @@ ROLE_HEADS = frozenset(
     magazine journal website channel station""".split()
 )
 # Documents and data a sentence can be attributed to ("according to AAA's survey", "a fact
-# sheet on the measures says"), as PARC 3.0 counts them among sources.
+# sheet on the measures says", "according to its website"), as PARC 3.0 counts them among
+# sources.
 DOCUMENT_HEADS = frozenset(
     """data survey study studies research figures records documents document analysis poll
     polls estimate estimates filing filings memo letter sheet release census statistics
-    report reports statement statements""".split()
+    report reports statement statements website site page bio biography profile""".split()
 )
 SPEAKER_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC"})
 _PERSON_PRONOUNS = frozenset({"he", "she"})

@@ -75,6 +75,9 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "disease is preventable.", "research published in The Lancet Public Health"),
         ("A fact sheet on the new measures says nations will use tariff revenue to help.",
          "A fact sheet on the new measures"),
+        ("According to her campaign website, Holm was born in Harbour City in 1971.",
+         "her campaign website"),
+        ("The firm employs 300 people, according to its LinkedIn page.", "its LinkedIn page"),
         ("Us Weekly is citing multiple anonymous sources who say it is true.", "Us Weekly"),
         # A closing "…, NAME, ROLE, said." the parser hangs on the clause before.
         ("Ohio’s Senate also passed similar bills, Mark Cole, the clerk of the state’s senate, "
