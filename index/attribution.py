@@ -606,7 +606,7 @@ def _is_cue(token: Token) -> bool:
         return False
     if _denies_claim_before(token):
         return True
-    if token.dep_ in ("relcl", "acl", "amod"):
+    if token.dep_ in ("relcl", "acl", "amod") or _acts_by(token):
         return False
     if lemma in CLAUSE_CUES and not _reports_clause(token):
         return False
@@ -618,6 +618,17 @@ def _is_cue(token: Token) -> bool:
             return objects[0].lemma_.lower() in CLAIM_NOUNS
         return any(c.dep_ in ("ccomp", "xcomp", "pcomp") for c in token.children)
     return True
+
+
+def _acts_by(verb: Token) -> bool:
+    """ "Smith responded by approaching the stage": the cue names an act, not words (unless
+    the act is one of saying: "responded by saying that …")."""
+    for prep in verb.children:
+        if prep.dep_ == "prep" and prep.lower_ == "by":
+            acts = [c for c in prep.children if c.dep_ == "pcomp" and c.pos_ == "VERB"]
+            if acts and not any(a.lemma_.lower() in _CUES for a in acts):
+                return True
+    return False
 
 
 def _reports_clause(verb: Token) -> bool:

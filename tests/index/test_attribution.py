@@ -90,6 +90,8 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         # ... but with what was said, they are.
         ("Smith recalled that the plant had closed in 1990.", "Smith"),
         ("“We will win,” Smith added, “and soon.”", "Smith"),
+        # A reply made by saying something is speech.
+        ("The ministry responded by saying that the report was false.", "The ministry"),
     ],
 )  # fmt: skip
 def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
@@ -112,6 +114,8 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         # "recall" and "add" with a plain object are no speech.
         "Audi recalls more than 31,000 vehicles",
         "Apple added a new feature to the iPhone.",
+        # A cue that names an act done in reply is no speech.
+        "Smith responded by approaching the stage and slapping Rock.",
         "It emerged that Ford recalled 2.9 million vehicles.",
         # The end of a book title cut off by the sentence splitter is no speaker.
         "Presidents, other liars and the First Amendment,” told USA TODAY that a pardon "
