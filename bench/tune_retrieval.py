@@ -311,32 +311,29 @@ def both(row: dict) -> float:
 PASSAGES_GRID = {"passages": [8, 12, 16], "per_article": [2, 3, 4]}
 
 
-def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
-    """How many passages the answer step reads (``PASSAGES_GRID``), scored as the selection
-    is: each setting retrieves again. The defaults stay unless a setting does better; among
-    equals, the one reading fewer passages. Settings that break the answer's promise, or
-    refuse fewer of the tune-half near misses than the defaults (more passages may mention
-    what a near miss names elsewhere), are left out."""
-    base = answerer.policy
-    near_misses = [q for q in labelled if q.kind == "near_miss"]
-
-    def refused() -> int:
-        return sum(not answerer.answer(q.question, as_of=q.as_of).answered for q in near_misses)
-
-    floor = refused()  # with the defaults: more passages must not answer more near misses
+def guarded_search(
+    stage: str,
+    grid: dict[str, list],
+    answerer: Answerer,
+    promise: Answerer,
+    refused: Callable[[], int],
+    floor: int,
+    scores: Callable[[], tuple[float, float]],
+    merit,
+) -> dict:
+    """``grid_search`` of a stage whose settings may not refuse fewer tune-half near misses
+    (``refused()`` counts them) than ``floor``, scored by ``scores()``; the best setting by
+    ``merit`` (the defaults stay unless one does better)."""
 
     def score(knobs: dict) -> tuple[float, float] | None:
         if (near := refused()) < floor:
-            print(f"passages {knobs}: refuses {near} near misses, not {floor}", flush=True)
+            print(f"{stage} {knobs}: refuses {near} near misses, not {floor}", flush=True)
             return None
-        return answer_scores(answerer, *retrieved(answerer, queries, labelled))
+        return scores()
 
-    rows, broken = grid_search("passages", PASSAGES_GRID, answerer, promise, score)
-    best, before = chosen(
-        rows,
-        {name: getattr(base, name) for name in PASSAGES_GRID},
-        lambda row: (both(row), -row["knobs"]["passages"], -row["knobs"]["per_article"]),
-    )
+    defaults = {name: getattr(answerer.policy, name) for name in grid}
+    rows, broken = grid_search(stage, grid, answerer, promise, score)
+    best, before = chosen(rows, defaults, merit)
     return {
         "best": best["knobs"],
         "sentence_quoted": best["sentence_quoted"],
@@ -346,8 +343,31 @@ def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
         "grid_size": len(rows) + broken,
         "left_out": broken,
         "near_misses_refused": floor,
-        "near_misses": len(near_misses),
     }
+
+
+def tune_passages(answerer, queries, labelled, promise: Answerer) -> dict:
+    """How many passages the answer step reads (``PASSAGES_GRID``), scored as the selection
+    is: each setting retrieves again. The defaults stay unless a setting does better; among
+    equals, the one reading fewer passages. Settings that break the answer's promise, or
+    refuse fewer of the tune-half near misses than the defaults (more passages may mention
+    what a near miss names elsewhere), are left out."""
+    near_misses = [q for q in labelled if q.kind == "near_miss"]
+
+    def refused() -> int:
+        return sum(not answerer.answer(q.question, as_of=q.as_of).answered for q in near_misses)
+
+    found = guarded_search(
+        "passages",
+        PASSAGES_GRID,
+        answerer,
+        promise,
+        refused,
+        refused(),  # with the defaults: more passages must not answer more near misses
+        lambda: answer_scores(answerer, *retrieved(answerer, queries, labelled)),
+        lambda row: (both(row), -row["knobs"]["passages"], -row["knobs"]["per_article"]),
+    )
+    return {**found, "near_misses": len(near_misses)}
 
 
 SELECTION_GRID = {
@@ -401,44 +421,27 @@ def tune_speakers(answerer, queries, labelled, promise: Answerer) -> dict:
     Settings that break the answer's promise, or refuse fewer of the tune-half near misses
     than no preference at all, are left out."""
     sentences, strings = retrieved(answerer, queries, labelled)
-    base = answerer.policy
     near_misses = [q for q in labelled if q.kind == "near_miss"]
     found = [answerer.retrieve(q.question, as_of=q.as_of) for q in near_misses]
 
     def refused() -> int:
         return sum(not answerer.compose(retrieval).answered for retrieval in found)
 
+    base = answerer.policy
     answerer.policy = replace(base, speaker_weight=0.0, speaker_extra=0)
-    floor = refused()
+    floor = refused()  # with no preference: the preference must not answer more near misses
     answerer.policy = base
-
-    def score(knobs: dict) -> tuple[float, float] | None:
-        if (near := refused()) < floor:
-            print(f"speakers {knobs}: refuses {near} near misses, not {floor}", flush=True)
-            return None
-        return answer_scores(answerer, sentences, strings)
-
-    rows, broken = grid_search("speakers", SPEAKER_GRID, answerer, promise, score)
-    best, before = chosen(
-        rows,
-        {name: getattr(base, name) for name in SPEAKER_GRID},
-        lambda row: (
-            both(row),
-            -row["knobs"]["speaker_extra"],
-            -row["knobs"]["speaker_weight"],
-        ),
+    result = guarded_search(
+        "speakers",
+        SPEAKER_GRID,
+        answerer,
+        promise,
+        refused,
+        floor,
+        lambda: answer_scores(answerer, sentences, strings),
+        lambda row: (both(row), -row["knobs"]["speaker_extra"], -row["knobs"]["speaker_weight"]),
     )
-    return {
-        "best": best["knobs"],
-        "sentence_quoted": best["sentence_quoted"],
-        "answer_held": best["answer_held"],
-        "defaults_before": before,
-        "grid": rows,
-        "grid_size": len(rows) + broken,
-        "left_out": broken,
-        "near_misses_refused": floor,
-        "near_misses": len(near_misses),
-    }
+    return {**result, "near_misses": len(near_misses)}
 
 
 def seed_answerer(embedder, folder: Path):

@@ -100,9 +100,9 @@ _LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """Selection knobs. ``passages``, ``per_article``, ``min_similarity``, ``shortlist``,
-    ``margin`` and the two weights are chosen by bench/tune_retrieval.py on the tune half of
-    the labelled questions and the tune weeks only (docs/benchmarks.md, "Tuning")."""
+    """Selection knobs. All but ``max_excerpts``, ``min_words`` and ``min_name_idf`` are
+    chosen by bench/tune_retrieval.py on the tune half of the labelled questions and the
+    tune weeks only (docs/benchmarks.md, "Tuning")."""
 
     max_excerpts: int = 4
     passages: int = 12  # retrieved passages whose sentences compete
@@ -114,8 +114,8 @@ class AnswerPolicy:
     overlap_weight: float = 0.1  # how much sharing the question's rare words adds
     # "What did Nadal say …?": how much being said by the source the question asks adds,
     # and how many of that source's sentences are embedded beyond the shortlist.
-    speaker_weight: float = 0.1
-    speaker_extra: int = 2
+    speaker_weight: float = 0.2
+    speaker_extra: int = 4
     min_words: int = 4
     # A name of the question must be this rare in the index (BM25 idf; 3.12 is about one
     # chunk in 23) for its absence from the passages to refuse the question. Tuned on tune
