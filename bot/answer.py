@@ -244,7 +244,46 @@ class Answerer:
     def _scored(self, retrieval: Retrieval) -> list[_Candidate]:
         """The shortlisted candidate sentences of the passages, scored."""
         candidates = self._candidates(retrieval.passages)
-        return self._score(retrieval.question, candidates) if candidates else []
+        asked = self.mentions.sources_asked(retrieval.question.text) if candidates else set()
+        if asked:
+            candidates += self._said_elsewhere(retrieval.passages, candidates, asked)
+        return self._score(retrieval.question, candidates, asked) if candidates else []
+
+    def _said_elsewhere(
+        self, passages: list[Passage], found: list[_Candidate], asked: Set[str]
+    ) -> list[_Candidate]:
+        """What the asked source says in the articles found, outside the passages: their
+        statements are known for the whole article, so "What did Spielberg say …?" can
+        quote him from a part of the article the search did not return."""
+        have = {(c.article.id, c.start) for c in found}
+        rank: dict[str, int] = {}
+        articles: dict[str, Article] = {}
+        for passage in passages:
+            rank.setdefault(passage.article.id, passage.rank)
+            articles.setdefault(passage.article.id, passage.article)
+        out = []
+        for article_id, article in articles.items():
+            said = self._said(article_id)
+            for sentence in self._article_sentences(article):
+                statement = said.get(sentence.start)
+                if (
+                    statement is None
+                    or (article_id, sentence.start) in have
+                    or statement.speaker is None
+                    or asked.isdisjoint(speaker_words(statement.speaker))
+                ):
+                    continue
+                out.append(
+                    _Candidate(
+                        article,
+                        sentence.start,
+                        sentence.end,
+                        sentence.previous,
+                        rank[article_id],
+                        statement,
+                    )
+                )
+        return out
 
     def _said(self, article_id: str) -> dict[int, Statement]:
         """An article's statements by the start of their sentence."""
@@ -289,7 +328,9 @@ class Answerer:
                 self._sentences.popitem(last=False)
         return found
 
-    def _score(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _score(
+        self, question: Question, candidates: list[_Candidate], asked: Set[str]
+    ) -> list[_Candidate]:
         """Shortlist by shared rare words, then score by embedding similarity.
 
         Embedding every sentence of every passage would cost ~2-4 ms a sentence here; the
@@ -302,15 +343,14 @@ class Answerer:
         idf = question.term_weights
         texts = [c.sentence for c in candidates]
         words = tokenize(texts)
-        asked = set(question.terms) - _QUESTION_WORDS
-        top_idf = sum(idf.get(w, 0.0) for w in asked) or 1.0
-        overlap = [sum(idf.get(w, 0.0) for w in asked & set(ws)) / top_idf for ws in words]
+        terms = set(question.terms) - _QUESTION_WORDS
+        top_idf = sum(idf.get(w, 0.0) for w in terms) or 1.0
+        overlap = [sum(idf.get(w, 0.0) for w in terms & set(ws)) / top_idf for ws in words]
         ranked = sorted(
             range(len(candidates)),
             key=lambda i: -(overlap[i] + weight / candidates[i].passage_rank),
         )
         order = ranked[: self.policy.shortlist]
-        asked = self.mentions.sources_asked(question.text)
         by_asked = {i for i in ranked if _said_by(candidates[i], asked)}
         order += [i for i in ranked if i in by_asked and i not in order][
             : self.policy.speaker_extra

@@ -366,3 +366,30 @@ def test_what_someone_said_is_quoted_before_sentences_sharing_more_words(tmp_pat
     answerer.policy = replace(answerer.policy, speaker_weight=0.0, speaker_extra=0)
     without = [e.quote for e in answerer.answer(question).excerpts]
     assert not any(q.startswith("“Sometimes") for q in without)  # what the knobs change
+
+
+def test_what_someone_said_is_found_outside_the_passages_the_search_returned(
+    tmp_path, real_embedder
+):
+    """Speakers are known for every sentence of an article, so "What did Nadal say …?"
+    quotes him from a part of the article that no retrieved passage covers."""
+    match = " ".join(
+        f"In game {n} of the Australian Open final, Nadal lost his serve to Medvedev."
+        for n in range(1, 40)
+    )
+    charity = " ".join(
+        f"The charity's gala number {n} raised money for schools." for n in range(1, 40)
+    )
+    text = (
+        f"Nadal loses the Australian Open final\n\n{match}\n\n{charity}\n\n"
+        "“Sometimes the things go well, and sometimes the things go worse,” Nadal said.\n\n"
+        f"{charity}\n"
+    )
+    answerer = answerer_over(tmp_path, real_embedder, {"final.md": text})
+    question = "What did Nadal say after losing the Australian Open final?"
+    retrieval = answerer.retrieve(question)
+    quote = next(e for e in answerer.compose(retrieval).excerpts if e.speaker == "Nadal")
+    assert quote.quote.startswith("“Sometimes the things go well")
+    assert not any(
+        p.char_start <= quote.char_start < p.char_end for p in retrieval.passages
+    )  # no passage returned holds it
