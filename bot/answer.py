@@ -6,7 +6,9 @@ span of the article's original text (``article.text[char_start:char_end] == quot
 the speaker and stance found for that sentence when the index was built
 (``index/attribution.py``): a speaker is never guessed at question time. A sentence that
 leans on the one before it ("He added …") brings that sentence along as a lead-in excerpt
-of its own, from the same paragraph, with its own speaker.
+of its own, from the same paragraph, with its own speaker. A question that asks what
+someone said ("What did Nadal say …?") prefers that source's statements, from anywhere in
+the articles found.
 
 Two ways not to answer: when the question names someone or something (a person, body,
 place, event or number) that none of the retrieved articles mentions, the answer says what
