@@ -55,7 +55,13 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
         "it ran with: see the run log at the end). Do not edit by hand.",
         "",
     ]
-    lines += [f"Machine: {m}" for m in sorted({run["machine"] for run in runs.values()})]
+    machines = sorted({run["machine"] for run in runs.values()})
+    if len(machines) == 1:
+        lines.append(f"Machine: {machines[0]}")
+    else:  # sections measured on different machines: which ran where
+        for m in machines:
+            where = ", ".join(sorted(name for name, run in runs.items() if run["machine"] == m))
+            lines.append(f"Machine: {m} (sections {where})  ")
     lines.append("")
     splits = _get(fig, "eval", "splits") or {}
     if splits:
