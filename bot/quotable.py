@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-# A sentence ends a statement when it ends with sentence punctuation, maybe inside quotes.
-_ENDS_LIKE_PROSE = re.compile(r"[.!?…][\"”’')\]]*$")
+from index.captions import ends_like_prose
+
 _BYLINE = re.compile(
     r"^(?:by\s+[A-Z]|(?:updated|published|posted|last updated)\b|(?:photo|image|video)s?:)",
     re.IGNORECASE,
@@ -33,7 +33,7 @@ _DATELINE = re.compile(
 def quotable_paragraph(paragraph: str) -> bool:
     """May a sentence of this paragraph be quoted? (Not a headline, byline or credit.)"""
     text = paragraph.strip()
-    return bool(_ENDS_LIKE_PROSE.search(text)) and not (_BYLINE.match(text) or _CREDIT.search(text))
+    return ends_like_prose(text) and not (_BYLINE.match(text) or _CREDIT.search(text))
 
 
 def dateline_length(sentence: str) -> int:

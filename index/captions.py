@@ -40,11 +40,17 @@ _PICTURE_PARTICIPLES = frozenset("see picture show photograph depict film captur
 _PRONOUNS = frozenset("i we you he she it they this that these those there".split())
 
 
+def ends_like_prose(line: str) -> bool:
+    """Does the line end as a sentence does (a full stop, question or exclamation mark or
+    ellipsis, then any closing quotes or brackets)? Headlines and labels do not."""
+    return _ENDS_LIKE_PROSE.search(line.strip()) is not None
+
+
 def could_be_caption(paragraph: str) -> bool:
     """Cheap test of a one-sentence paragraph: does it end with a date, as captions do?
     (Only these are parsed.)"""
     text = paragraph.strip()
-    return bool(_ENDS_LIKE_PROSE.search(text) and _DATE_AT_END.search(text))
+    return ends_like_prose(text) and _DATE_AT_END.search(text) is not None
 
 
 def describes_picture(doc: Doc) -> bool:
