@@ -267,24 +267,18 @@ class Answerer:
         for article_id, article in articles.items():
             said = self._said(article_id)
             for sentence in self._article_sentences(article):
-                statement = said.get(sentence.start)
-                if (
-                    statement is None
-                    or (article_id, sentence.start) in have
-                    or statement.speaker is None
-                    or asked.isdisjoint(speaker_words(statement.speaker))
-                ):
+                if (article_id, sentence.start) in have:
                     continue
-                out.append(
-                    _Candidate(
-                        article,
-                        sentence.start,
-                        sentence.end,
-                        sentence.previous,
-                        rank[article_id],
-                        statement,
-                    )
+                candidate = _Candidate(
+                    article,
+                    sentence.start,
+                    sentence.end,
+                    sentence.previous,
+                    rank[article_id],
+                    said.get(sentence.start),
                 )
+                if _said_by(candidate, asked):
+                    out.append(candidate)
         return out
 
     def _said(self, article_id: str) -> dict[int, Statement]:
