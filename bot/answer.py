@@ -96,7 +96,8 @@ class Answer:
 
 # A sentence that asks (its last mark a question mark, inside quotes or not) answers nothing.
 _ASKS = re.compile(r"\?[\"”’')\]]*$")
-# A lone letter joined to a number ("G-20", "F-35", "B-52"): BM25 keeps only the number.
+# A lone letter joined to a number ("G-20", "F-35", "B-52"): BM25 splits it into a letter
+# and a number, each common on its own.
 _LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
 
 
@@ -463,8 +464,8 @@ class Answerer:
 def name_rarity(words: Sequence[str], idf: Mapping[str, float]) -> float:
     """How rare a name is in the index: the highest idf of its words' BM25 terms, infinite
     when one of them is in no row at all, when the name has no term, or when it is a code
-    name whose letter BM25 drops ("G-20" is only "20" to BM25, as common as any number,
-    and "G-7" does not answer for it)."""
+    name, which BM25 splits into common terms ("G-20" is "g" and "20", found in any text
+    on the G-7 and twenty of something, and "G-7" does not answer for it)."""
     if any(_LETTER_CODE.search(word) for word in words):
         return math.inf
     weights = [idf.get(term, 0.0) for term in tokenize([" ".join(words)])[0]]

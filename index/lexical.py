@@ -30,7 +30,15 @@ FILES = (
 # Each row's length in terms, which bm25s does not keep: with it, a segment's scores can be
 # given the average length of the whole index (``SegmentedLexical``).
 LENGTHS = "doclen.index.npy"
-SETTINGS = {"k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english"}
+# Words of one character count too (bm25s drops them by default): "Plan B", "Vitamin D",
+# "6 missiles" and the "G" of "G-7" are what a question asks about.
+SETTINGS = {
+    "k1": 1.5,
+    "b": 0.75,
+    "stopwords": "en",
+    "stemmer": "english",
+    "token_pattern": r"(?u)\b\w+\b",
+}
 
 _local = threading.local()
 
@@ -46,12 +54,13 @@ def _stemmer() -> Any:
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed words without English stop words."""
+    """Lower-cased, stemmed words without English stop words, single characters kept."""
     import bm25s
 
     return bm25s.tokenize(
         list(texts),
         stopwords=SETTINGS["stopwords"],
+        token_pattern=SETTINGS["token_pattern"],
         stemmer=_stemmer(),
         return_ids=False,
         show_progress=False,

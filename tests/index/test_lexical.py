@@ -41,6 +41,16 @@ def test_tokens_are_stemmed_without_stop_words():
     assert tokenize(["The missiles and the ships"]) == [["missil", "ship"]]
 
 
+def test_words_of_one_character_are_terms():
+    assert tokenize(["Plan B and 6 missiles, G-7"]) == [["plan", "b", "6", "missil", "g", "7"]]
+
+
+def test_a_one_letter_word_tells_rows_apart():
+    index = LexicalIndex.build(["Vitamin D deficiency is common.", "Vitamin C deficiency is rare."])
+    found = index.search(tokenize(["Vitamin D deficiency"])[0], 2)
+    assert max(found, key=found.get) == 0 and found[0] > found[1]
+
+
 def test_search_ranks_rows_within_ranges_and_weighs_terms():
     index = LexicalIndex.build(TEXTS)
     terms = tokenize(["missiles Syria"])[0]
