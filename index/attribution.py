@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import ModelLoadError
@@ -211,7 +211,9 @@ class Attributor:
         found: dict[tuple[int, int, int], tuple[str | None, str | None, Pronoun | None, Stance]]
         found = {}
         groups: dict[tuple[int, tuple[int, int]], str] = {}  # speakers "they" may refer to
-        named: set[tuple[int, tuple[int, int]]] = set()  # sentences a name is the source of
+        # Sentences a name is the source of, each with its surname when the name is a
+        # person's in full ("Ranil Wickremesinghe"), else "".
+        named: dict[tuple[int, tuple[int, int]], str] = {}
         parsed: dict[tuple[int, tuple[int, int]], Doc] = {}
         docs = self.nlp.pipe(
             (_parsed_text(texts[a], layouts[a][p][i]) for a, p, i in wanted),
@@ -238,6 +240,15 @@ class Attributor:
         entities = self._entities_before(texts, layouts, people, parsed, set(keys))
         lowered = {a: _lowercase_words(texts[a]) for a in {a for a, _ in entities}}
         persons = {key: _persons(doc, lowered[key[0]]) for key, doc in entities.items()}
+        # The surnames of the people each text names in full: a word the recogniser tags
+        # as a body in one sentence ("Wickremesinghe said …") is still the person named so
+        # elsewhere ("Prime Minister Ranil Wickremesinghe said …").
+        surnames: dict[int, set[str]] = {}
+        for (a, _), named_there in persons.items():
+            surnames.setdefault(a, set()).update(s for s, m in named_there if " " in m)
+        for (a, _), surname in named.items():
+            if surname:
+                surnames.setdefault(a, set()).add(surname)
         # Who spoke in each sentence, when that is one person: "he said" in the sentence
         # after "Jha said …" (or after another "he said" resolved to Jha) is Jha's.
         spoke: dict[tuple[int, tuple[int, int]], str] = {}
@@ -246,9 +257,9 @@ class Attributor:
             cue, speaker, pronoun, stance = found[a, p, i]
             before = _before(layouts[a], p, i)
             if pronoun == "person":
-                speaker = _continued(spoke, persons, entities, before, a) or _antecedent(
-                    persons, before, a
-                )
+                speaker = _continued(
+                    spoke, persons, entities, before, a, surnames.get(a, set())
+                ) or _antecedent(persons, before, a)
             elif pronoun == "group":
                 # "they" is the body named as the source of the sentence just before.
                 speaker = groups.get((a, before[-1])) if before else None
@@ -306,7 +317,7 @@ class Attributor:
         doc: Doc,
         key: tuple[int, tuple[int, int]],
         groups: dict[Any, str],
-        named: set[Any],
+        named: dict[Any, str],
     ) -> tuple[str | None, str | None, Pronoun | None, Stance]:
         """(cue, speaker, pronoun to resolve, stance) of one parsed sentence; a source
         that "they" may refer to is noted in ``groups``, one that is a name in ``named``."""
@@ -316,7 +327,7 @@ class Attributor:
             if _collective(span.root):
                 groups[key] = speaker
             elif _a_name(span.root):
-                named.add(key)
+                named[key] = _surname(span.root)
         return cue, speaker, pronoun, _stance(doc, cue)
 
     def _entities_before(
@@ -368,11 +379,13 @@ def _continued(
     entities: dict[tuple[int, tuple[int, int]], Doc],
     before: Sequence[tuple[int, int]],
     a: int,
+    surnames: Set[str],
 ) -> str | None:
     """The person who spoke last before a pronoun: the nearest sentence of ``before`` with
     a person as its source, if no sentence after it names a person, that sentence names no
     other, and the recogniser does not take the speaker for a body or place ("Reuters
-    reported that Smith resigned. 'I'm done,' he said." is not Reuters')."""
+    reported that Smith resigned. 'I'm done,' he said." is not Reuters'), unless the text
+    names a person of that surname elsewhere (``surnames``)."""
     for span in reversed(before):
         named = persons[a, span]
         if (a, span) not in spoke:
@@ -385,7 +398,9 @@ def _continued(
         bodies = (
             e
             for e in entities[a, span].ents
-            if e.label_ in SPEAKER_ENTITIES and e.label_ != "PERSON"
+            if e.label_ in SPEAKER_ENTITIES
+            and e.label_ != "PERSON"
+            and _strip_possessive(e.text).lower() not in surnames
         )
         if any(e.text.lower() in said for e in bodies):
             return None
@@ -468,6 +483,13 @@ def _a_name(head: Token) -> bool:
         and lemma not in ROLE_HEADS
         and lemma not in BODY_HEADS
     )
+
+
+def _surname(head: Token) -> str:
+    """The surname of a person's name given in full (a proper noun after another: "Ranil
+    Wickremesinghe"), lower-cased; "" for a name of one word ("Reuters")."""
+    given = any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in head.children)
+    return _strip_possessive(head.lower_) if given else ""
 
 
 def _collective(head: Token) -> bool:
@@ -606,7 +628,7 @@ def _is_cue(token: Token) -> bool:
         return False
     if _denies_claim_before(token):
         return True
-    if token.dep_ in ("relcl", "acl", "amod") or _acts_by(token):
+    if (token.dep_ in ("relcl", "acl", "amod") and not _when_clause(token)) or _acts_by(token):
         return False
     if lemma in CLAUSE_CUES and not _reports_clause(token):
         return False
@@ -618,6 +640,15 @@ def _is_cue(token: Token) -> bool:
             return objects[0].lemma_.lower() in CLAIM_NOUNS
         return any(c.dep_ in ("ccomp", "xcomp", "pcomp") for c in token.children)
     return True
+
+
+def _when_clause(verb: Token) -> bool:
+    """ "… back in 2012, when CEO Carlos Alberini explained that …": a clause on a time,
+    which the parser hangs on the date as a relative clause, reports the words as any
+    "when X said" does; "the order, first reported by …" describes its noun."""
+    return verb.dep_ == "relcl" and any(
+        c.dep_ == "advmod" and c.lower_ == "when" for c in verb.children
+    )
 
 
 def _acts_by(verb: Token) -> bool:

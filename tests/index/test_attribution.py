@@ -92,6 +92,10 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("“We will win,” Smith added, “and soon.”", "Smith"),
         # A reply made by saying something is speech.
         ("The ministry responded by saying that the report was false.", "The ministry"),
+        # A cue in a clause on a time, which the parser hangs on the date.
+        ("The name was chosen back in 2012, when the company's chief executive Carlos "
+         "Alberini explained that the change enhances the brand.",
+         "the company's chief executive Carlos Alberini"),
     ],
 )  # fmt: skip
 def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence, speaker):
@@ -217,6 +221,18 @@ def test_a_resolved_pronoun_carries_on_to_the_next(attributor):
 def test_a_person_named_after_the_last_speaker_breaks_the_chain(attributor):
     text = "Reuters reported that Mayor Ann Holt had resigned.\n\n“I am done,” she said."
     assert said(attributor, text)[0] == "Mayor Ann Holt"
+
+
+def test_a_surname_the_recogniser_takes_for_a_body_is_the_person_named_in_full(attributor):
+    text = (
+        "Sri Lanka’s Prime Minister Ranil Wickremesinghe said on Saturday that he would "
+        "resign.\n\n"
+        "Schools have been suspended and fuel has been limited to essential services.\n\n"
+        "Wickremesinghe said the country had entered talks with the International Monetary "
+        "Fund (IMF) to revive the economy.\n\n"  # "Wickremesinghe" is tagged ORG here
+        "On Tuesday, he told parliament that talks with the IMF were “difficult”."
+    )
+    assert said(attributor, text)[0] == "Wickremesinghe"
 
 
 def test_a_name_the_recogniser_missed_is_still_a_person(attributor):
