@@ -13,7 +13,9 @@ A person is named by surname and given name: passages about Joe Biden do not men
 Ashley Biden. The surname must be a word of the passages (a longer word only when the
 surname is long enough for a spelling variant, "Zelenskyy" for "Zelensky", never "Josie"
 for "Josi"); the given name may be spelled another way ("Sergey" for "Sergei", "Mohammed"
-for "Muhammad") and may be one the passages never give (when they say only "Mr. Shoigu").
+for "Muhammad"), be a short form of it or the name it is short for ("Joe" for "Joseph",
+from the ``nicknames`` package's curated list), and may be one the passages never give
+(when they say only "Mr. Shoigu").
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from index.attribution import SPACY_MODEL, SPEECH_CUES, has_cue, load_pipeline
@@ -168,7 +171,12 @@ class Mentions:
         given name; the recogniser reads the words before each use of the surname, so
         "President Biden" or "Mr. Biden" give no other name."""
         given, surname = words[0], words[-1]
-        if len(words) == 1 or _known(given, vocabulary, plain) or _spelled_alike(given, vocabulary):
+        if (
+            len(words) == 1
+            or _known(given, vocabulary, plain)
+            or _spelled_alike(given, vocabulary)
+            or any(_in(other, vocabulary) for other in _other_forms(given))
+        ):
             return False
         use = re.compile(rf"(?<![^\W_]){re.escape(surname)}(?![^\W_])", re.IGNORECASE)
         windows = [
@@ -233,8 +241,27 @@ def _surname_known(surname: str, vocabulary: list[str], texts: Sequence[str]) ->
     "Josi")."""
     if len(surname) >= _PREFIX + 2 or not _WORD.fullmatch(surname):
         return _known(surname, vocabulary, texts)
-    i = bisect.bisect_left(vocabulary, surname)
-    return i < len(vocabulary) and vocabulary[i] == surname
+    return _in(surname, vocabulary)
+
+
+def _in(word: str, vocabulary: list[str]) -> bool:
+    """Is ``word`` itself a word of ``vocabulary`` (sorted)?"""
+    i = bisect.bisect_left(vocabulary, word)
+    return i < len(vocabulary) and vocabulary[i] == word
+
+
+@cache
+def _namer() -> Any:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+def _other_forms(given: str) -> set[str]:
+    """The short forms of a given name and the names it is short for ("joe" and "joseph"):
+    the same person, as the passages may call them."""
+    namer = _namer()
+    return namer.nicknames_of(given) | namer.canonicals_of(given)
 
 
 def _spelled_alike(given: str, vocabulary: list[str]) -> bool:

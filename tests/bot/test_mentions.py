@@ -70,6 +70,7 @@ PEOPLE = [
         "What did President Biden say?",  # a surname alone
         "What did Sergei Shoigu say?",  # "Sergey": another spelling of the given name
         "What did Muhammad Salem say about the port?",  # "Mohammed" too
+        "What did Joseph Biden say about the talks?",  # "Joe" is short for "Joseph"
     ],
 )
 def test_a_person_the_passages_name_is_not_missing(mentions, question):
@@ -87,6 +88,12 @@ def test_a_person_the_passages_name_is_not_missing(mentions, question):
 )
 def test_another_person_is_missing(mentions, question, missing):
     assert mentions.missing(question, PEOPLE) == missing
+
+
+def test_a_short_given_name_is_the_one_it_is_short_for(mentions):
+    passages = ["Senator Robert Menendez said the talks would go on. Menendez was hopeful."]
+    assert mentions.missing("What did Bob Menendez say about the talks?", passages) == ()
+    assert mentions.missing("What did Alicia Menendez say?", passages) == ("Alicia Menendez",)
 
 
 def test_a_given_name_the_passages_never_give_is_not_missing(mentions):
