@@ -141,16 +141,21 @@ def score_questions(answerer: Answerer, questions: list[LabelledQuestion]) -> di
     return {split: tally.to_json() for split, tally in tallies.items()}
 
 
-def flagged_names(answerer: Answerer, asked: list[tuple[str, date]]) -> list[tuple[str, float]]:
-    """The names each question would be refused for if every name counted, with their
-    rarity (``bot.answer.name_rarity``: infinite when the index does not hold a word)."""
+def flagged_names(
+    answerer: Answerer, asked: list[tuple[str, date]]
+) -> list[tuple[str, float, bool]]:
+    """The names and common nouns each question would be refused for if every one counted,
+    with their rarity (``bot.answer.name_rarity``: infinite when the index does not hold a
+    word) and whether it is a common noun (``Name.thing``)."""
     out = []
     for question, as_of in asked:
         retrieval = answerer.retrieve(question, as_of=as_of)
-        named = answerer.mentions.named(question)
-        words = {name.mention: name.words for name in named}
-        for mention in answerer.mentions.absent(named, [p.text for p in retrieval.passages]):
-            out.append((mention, name_rarity(words[mention], retrieval.question.term_weights)))
+        named = {name.mention: name for name in answerer.mentions.named(question, things=True)}
+        texts = [p.text for p in retrieval.passages]
+        for mention in answerer.mentions.absent(list(named.values()), texts):
+            name = named[mention]
+            rarity = name_rarity(name.words, retrieval.question.term_weights)
+            out.append((mention, rarity, name.thing))
     return out
 
 

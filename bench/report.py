@@ -526,7 +526,20 @@ def _questions(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> lis
             f"{names['near_misses_flagged']} near-miss names flagged had idf ≥ "
             f"{names['near_miss_idf_min']}; the floor with the fewest mistakes (answerable "
             f"questions refused plus near misses let through; the middle of the best gap): "
-            f"{names['threshold']}." + _name_floor_in_use(in_use or {}, names["threshold"]),
+            f"{names['threshold']}."
+            + _name_floor_in_use(in_use or {}, "min_name_idf", names["threshold"]),
+        ]
+    if names and "thing_threshold" in names:
+        wrong = ", ".join(f"{m} ({x})" for m, x in names["thing_wrongly_flagged"]) or "none"
+        lines += [
+            "",
+            "A common noun the passages lack (a disease, a substance: “norovirus”) refuses "
+            "the question only when far rarer in the index (`AnswerPolicy.min_thing_idf`), "
+            f"tuned the same way: nouns of answerable questions flagged: {wrong}; the "
+            f"{names['thing_near_misses_flagged']} near-miss nouns flagged had idf ≥ "
+            f"{names['thing_near_miss_idf_min']}; the floor with the fewest mistakes: "
+            f"{names['thing_threshold']}."
+            + _name_floor_in_use(in_use or {}, "min_thing_idf", names["thing_threshold"]),
         ]
     lines += [
         "",
@@ -581,9 +594,9 @@ def _mixed(fig: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _name_floor_in_use(settings: dict[str, Any], tuned: float) -> str:
-    """Says whether the questions ran with the tuned name floor."""
-    used = _get(settings, "answer", "min_name_idf")
+def _name_floor_in_use(settings: dict[str, Any], knob: str, tuned: float) -> str:
+    """Says whether the questions ran with the tuned floor ``knob``."""
+    used = _get(settings, "answer", knob)
     if used is None:
         return ""
     if used == tuned:

@@ -351,9 +351,10 @@ def section_questions() -> dict:
 
 
 def section_names() -> dict:
-    """Tuning of the answer's name-rarity floor (``AnswerPolicy.min_name_idf``) on tune
-    halves only: the tune weeks' RTQA questions (all answerable) and the tune half of the
-    labelled questions. A name counts only when rarer than the floor."""
+    """Tuning of the answer's rarity floors for names (``AnswerPolicy.min_name_idf``) and
+    common nouns (``min_thing_idf``) on tune halves only: the tune weeks' RTQA questions
+    (all answerable) and the tune half of the labelled questions. A name or noun the
+    passages lack refuses the question only when rarer than its floor."""
     from bench import splits
     from bench.questions import flagged_names, load_questions, name_rarity_threshold
     from index.evaluation import load_queries
@@ -367,15 +368,19 @@ def section_names() -> dict:
     ]
     near = [(q.question, q.as_of) for q in labelled if q.kind == "near_miss"]
     wrong, right = flagged_names(answerer, answerable), flagged_names(answerer, near)
-    finite = [x for _, x in right if x != float("inf")]
-    return {
-        "answerable_questions": len(answerable),
-        "near_misses": len(near),
-        "wrongly_flagged": [[m, round(x, 2)] for m, x in wrong],
-        "near_miss_idf_min": round(min(finite), 2) if finite else None,
-        "near_misses_flagged": len(right),
-        "threshold": name_rarity_threshold([x for _, x in wrong], [x for _, x in right]),
-    }
+    out: dict = {"answerable_questions": len(answerable), "near_misses": len(near)}
+    # Names and common nouns get floors of their own ("things": ``Name.thing``).
+    for prefix, things in (("", False), ("thing_", True)):
+        flagged = [(m, x) for m, x, thing in wrong if thing == things]
+        caught = [x for _, x, thing in right if thing == things]
+        finite = [x for x in caught if x != float("inf")]
+        out |= {
+            f"{prefix}wrongly_flagged": [[m, round(x, 2)] for m, x in flagged],
+            f"{prefix}near_miss_idf_min": round(min(finite), 2) if finite else None,
+            f"{prefix}near_misses_flagged": len(caught),
+            f"{prefix}threshold": name_rarity_threshold([x for _, x in flagged], caught),
+        }
+    return out
 
 
 SEED_QUESTIONS = ROOT / "bench" / "data" / "seed_paraphrases.jsonl"

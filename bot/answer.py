@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.mentions import Mentions, speaker_words
+from bot.mentions import Mentions, Name, speaker_words
 from bot.quotable import dateline_length, quotable_paragraph
 from core.errors import IndexMismatchError
 from index.embedding import Embedder
@@ -121,9 +121,11 @@ class AnswerPolicy:
     speaker_extra: int = 4
     min_words: int = 4
     # A name of the question must be this rare in the index (BM25 idf; 3.12 is about one
-    # chunk in 23) for its absence from the passages to refuse the question. Tuned on tune
-    # halves only by `bench/run.py names` (docs/benchmarks.md, "Answer or refuse").
+    # chunk in 23) for its absence from the passages to refuse the question, and a common
+    # noun this rare ("norovirus"; 7.68 is about one chunk in 2,200). Tuned on tune halves
+    # only by `bench/run.py names` (docs/benchmarks.md, "Answer or refuse").
     min_name_idf: float = 3.12
+    min_thing_idf: float = 7.68
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +209,7 @@ class Answerer:
                 note=f"No indexed article was published on or before {question.as_of}.",
             )
         rare = self._rare(question)
-        named = [n for n in self.mentions.named(question.text) if rare(n.words)]
+        named = [n for n in self.mentions.named(question.text, things=True) if rare(n)]
         missing = self.mentions.absent(named, [p.text for p in retrieval.passages])
         if missing:
             return _missing_answer(question.text, missing)
@@ -226,16 +228,21 @@ class Answerer:
             return _missing_answer(question.text, missing)
         return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))
 
-    def _rare(self, question: Question) -> Callable[[Sequence[str]], bool]:
-        """Is a name rare enough in the index that its absence from the passages tells?
-        (A word the index does not hold at all is the rarest; in an index too small for
-        any word to reach the floor, every name tells.)"""
-        floor = self.policy.min_name_idf
-        rows = len(self.retriever.index.chunks)
-        if math.log1p((rows - 0.5) / 1.5) < floor:
-            return lambda words: True  # too few rows for any name to be that rare: all tell
+    def _rare(self, question: Question) -> Callable[[Name], bool]:
+        """Is a name (or a common noun) rare enough in the index that its absence from the
+        passages tells? A word the index does not hold at all is the rarest. In an index too
+        small for any word to reach the floor, every name tells, and no common noun does:
+        there, a noun the passages lack is as likely another word for what they say."""
+        policy = self.policy
+        top = math.log1p((len(self.retriever.index.chunks) - 0.5) / 1.5)  # one row's idf
 
-        return lambda words: name_rarity(words, question.term_weights) >= floor
+        def rare(name: Name) -> bool:
+            floor = policy.min_thing_idf if name.thing else policy.min_name_idf
+            if top < floor:
+                return not name.thing
+            return name_rarity(name.words, question.term_weights) >= floor
+
+        return rare
 
     def best_similarity(self, retrieval: Retrieval) -> float:
         """How close the best candidate sentence is to the question (what the no-answer

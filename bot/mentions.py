@@ -55,6 +55,9 @@ class Name:
     mention: str
     words: tuple[str, ...]
     person: bool = False
+    # A common noun, such as a disease or a substance ("norovirus"): it tells only when
+    # far rarer in the index than a name must be (``AnswerPolicy.min_thing_idf``).
+    thing: bool = False
 
 
 class Mentions:
@@ -71,8 +74,10 @@ class Mentions:
             self._nlp = load_pipeline(self._model)
         return self._nlp
 
-    def named(self, question: str) -> list[Name]:
-        """Each name or number in the question with the words that must appear.
+    def named(self, question: str, *, things: bool = False) -> list[Name]:
+        """Each name or number in the question with the words that must appear, and with
+        ``things`` its common nouns too (``Name.thing``: whether a noun's absence tells is
+        for the caller to weigh).
 
         Words are whole compounds of the question ("T-Mobile", "AT&T", "5G", "G-20"), which
         spaCy splits into tokens."""
@@ -112,6 +117,10 @@ class Mentions:
                 words = words_of(token.idx, token.idx + len(token))
                 if words and all(f.words != (w,) for w in words for f in found):
                     found.append(Name(words[0], (words[0],)))
+            elif things and token.pos_ == "NOUN" and token.is_alpha and len(token) > 2:
+                word = token.lower_
+                if all(f.words != (word,) for f in found):
+                    found.append(Name(word, (word,), thing=True))
         return found
 
     def sources_asked(self, question: str) -> frozenset[str]:

@@ -323,7 +323,7 @@ def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
 
 
 def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_path, real_embedder):
-    """BM25 drops lone letters, so "G-20" is the common term "20" to it; the G-7's
+    """BM25 splits "G-20" into the terms "g" and "20", each common on its own; the G-7's
     pledge must not answer a question about the G-20, however common "20" is."""
     corpus = tmp_path / "corpus"
     for name, title, text in [
@@ -340,6 +340,35 @@ def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_pat
     assert not asked.answered and asked.missing == ("G-20",)
     assert answerer.answer("How will G-7 leaders fund Ukraine?").answered
     assert answerer.answer("How many unions ended the 20-day rail strike?").missing == ()
+
+
+def test_a_rare_noun_no_passage_mentions_refuses_and_a_common_one_does_not(tmp_path, real_embedder):
+    """A disease the passages never name ("norovirus") refuses the question, as a missing
+    name does; a noun found all over the index ("levels") never does."""
+    corpus = tmp_path / "corpus"
+    for name, title, text in [
+        (
+            "sewage.md",
+            "Virus in sewage",
+            "Albert Bosch said levels of the virus in sewage "
+            "rose in March, before the first cases.",
+        ),
+        ("river.md", "River levels fall", "River levels fell to a record low, officials said."),
+        ("noise.md", "Noise levels", "Noise levels near the airport rose, residents said."),
+    ]:
+        write(corpus / name, f"{title}\n\n{text}\n")
+    build_index(corpus, tmp_path / "index", real_embedder)
+    retriever = Retriever(StoredIndex.load(tmp_path / "index"), real_embedder)
+    answerer = Answerer(retriever, real_embedder, policy=AnswerPolicy(min_thing_idf=0.5))
+    asked = answerer.answer("What did Albert Bosch say about the levels of norovirus?")
+    assert not asked.answered and asked.missing == ("norovirus",)
+    assert answerer.answer("What did Albert Bosch say about the levels of virus?").answered
+
+
+def test_in_a_small_index_a_missing_noun_tells_nothing(answerer):
+    """Nine chunks cannot show that a word is rare: the passages may call it otherwise."""
+    asked = answerer.answer("What did the defence ministry say about the drones?")
+    assert asked.missing == ()
 
 
 FINAL = (
