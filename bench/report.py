@@ -594,6 +594,11 @@ def _mixed(fig: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _count(n: int, noun: str) -> str:
+    """ "1 near miss", "2 near misses"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
+
+
 def _name_floor_in_use(settings: dict[str, Any], knob: str, tuned: float) -> str:
     """Says whether the questions ran with the tuned floor ``knob``."""
     used = _get(settings, "answer", knob)
@@ -717,11 +722,12 @@ def _threshold_line(threshold: dict[str, Any]) -> str:
     return (
         f"- Answer threshold {threshold['threshold']}: calibrated on "
         f"{threshold['answerable']} answerable questions (tune weeks and the tune half of the "
-        f"labelled questions) and, to refuse, the {threshold['near_misses_past_the_names_check']} "
-        f"tune-half near misses and {threshold['off_topic_past_the_names_check']} off-topic "
+        f"labelled questions) and, to refuse, the "
+        f"{_count(threshold['near_misses_past_the_names_check'], 'tune-half near miss')} and "
+        f"{threshold['off_topic_past_the_names_check']} off-topic "
         "questions (tune-week questions asked of the seed articles) that the names check lets "
         f"through. It refuses {threshold['answerable_refused']} answerable questions (at most 5% "
-        f"allowed), {threshold['near_misses_refused']} of those near misses (best sentence "
+        f"allowed), {threshold['near_misses_refused']} of those (best sentence "
         f"similarities {threshold['near_miss_similarity']}) and "
         f"{threshold['off_topic_refused']} of the off-topic ones (highest similarities "
         f"{threshold['off_topic_similarity'][-3:]}); every threshold from {low} to {high} "

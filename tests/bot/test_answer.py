@@ -216,12 +216,15 @@ def dam_answerer(tmp_path_factory, real_embedder) -> Answerer:
     return Answerer(Retriever(StoredIndex.load(folder), real_embedder), real_embedder)
 
 
-def answerer_over(folder, embedder, articles: dict[str, str]) -> Answerer:
+def answerer_over(
+    folder, embedder, articles: dict[str, str], policy: AnswerPolicy | None = None
+) -> Answerer:
     """An answerer over an index of ``articles`` (file name -> text) built in ``folder``."""
     for name, text in articles.items():
         write(folder / "corpus" / name, text)
     build_index(folder / "corpus", folder / "index", embedder)
-    return Answerer(Retriever(StoredIndex.load(folder / "index"), embedder), embedder)
+    retriever = Retriever(StoredIndex.load(folder / "index"), embedder)
+    return Answerer(retriever, embedder, policy=policy)
 
 
 def test_a_sentence_that_leans_back_brings_its_lead_in_from_the_same_paragraph(dam_answerer):
@@ -325,17 +328,13 @@ def test_a_name_only_another_article_mentions_does_not_let_these_quotes_answer(
 def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_path, real_embedder):
     """BM25 splits "G-20" into the terms "g" and "20", each common on its own; the G-7's
     pledge must not answer a question about the G-20, however common "20" is."""
-    corpus = tmp_path / "corpus"
-    for name, title, text in [
-        ("g7.md", "G-7 pledges aid", "G-7 leaders pledged 20 billion dollars to Ukraine."),
-        ("fuel.md", "Fuel prices rise", "Fuel prices rose 20 cents in 20 states this week."),
-        ("rail.md", "Rail strike ends", "The strike ended after 20 days, 20 unions said."),
-    ]:
-        write(corpus / name, f"{title}\n\n{text}\n")
-    build_index(corpus, tmp_path / "index", real_embedder)
-    retriever = Retriever(StoredIndex.load(tmp_path / "index"), real_embedder)
+    articles = {
+        "g7.md": "G-7 pledges aid\n\nG-7 leaders pledged 20 billion dollars to Ukraine.\n",
+        "fuel.md": "Fuel prices rise\n\nFuel prices rose 20 cents in 20 states this week.\n",
+        "rail.md": "Rail strike ends\n\nThe strike ended after 20 days, 20 unions said.\n",
+    }
     # A floor between "20" (in every article) and a word in one article: only rare names tell.
-    answerer = Answerer(retriever, real_embedder, policy=AnswerPolicy(min_name_idf=0.5))
+    answerer = answerer_over(tmp_path, real_embedder, articles, AnswerPolicy(min_name_idf=0.5))
     asked = answerer.answer("How will G-20 leaders fund Ukraine?")
     assert not asked.answered and asked.missing == ("G-20",)
     assert answerer.answer("How will G-7 leaders fund Ukraine?").answered
@@ -345,21 +344,13 @@ def test_a_code_name_bm25_sees_only_as_its_number_still_counts_as_a_name(tmp_pat
 def test_a_rare_noun_no_passage_mentions_refuses_and_a_common_one_does_not(tmp_path, real_embedder):
     """A disease the passages never name ("norovirus") refuses the question, as a missing
     name does; a noun found all over the index ("levels") never does."""
-    corpus = tmp_path / "corpus"
-    for name, title, text in [
-        (
-            "sewage.md",
-            "Virus in sewage",
-            "Albert Bosch said levels of the virus in sewage "
-            "rose in March, before the first cases.",
-        ),
-        ("river.md", "River levels fall", "River levels fell to a record low, officials said."),
-        ("noise.md", "Noise levels", "Noise levels near the airport rose, residents said."),
-    ]:
-        write(corpus / name, f"{title}\n\n{text}\n")
-    build_index(corpus, tmp_path / "index", real_embedder)
-    retriever = Retriever(StoredIndex.load(tmp_path / "index"), real_embedder)
-    answerer = Answerer(retriever, real_embedder, policy=AnswerPolicy(min_thing_idf=0.5))
+    articles = {
+        "sewage.md": "Virus in sewage\n\nAlbert Bosch said levels of the virus in sewage rose "
+        "in March, before the first cases.\n",
+        "river.md": "River levels fall\n\nRiver levels fell to a record low, officials said.\n",
+        "noise.md": "Noise levels\n\nNoise levels near the airport rose, residents said.\n",
+    }
+    answerer = answerer_over(tmp_path, real_embedder, articles, AnswerPolicy(min_thing_idf=0.5))
     asked = answerer.answer("What did Albert Bosch say about the levels of norovirus?")
     assert not asked.answered and asked.missing == ("norovirus",)
     assert answerer.answer("What did Albert Bosch say about the levels of virus?").answered
