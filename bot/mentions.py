@@ -184,7 +184,7 @@ class Mentions:
             len(words) == 1
             or _known(given, vocabulary, plain)
             or _spelled_alike(given, vocabulary)
-            or any(_in(other, vocabulary) for other in _other_forms(given))
+            or _called_otherwise(given, surname, texts)
         ):
             return False
         use = re.compile(rf"(?<![^\W_]){re.escape(surname)}(?![^\W_])", re.IGNORECASE)
@@ -266,11 +266,19 @@ def _namer() -> Any:
     return NickNamer()
 
 
-def _other_forms(given: str) -> set[str]:
-    """The short forms of a given name and the names it is short for ("joe" and "joseph"):
-    the same person, as the passages may call them."""
+def _called_otherwise(given: str, surname: str, texts: Sequence[str]) -> bool:
+    """Do the passages call the person by a short form of the given name, or the name it
+    is short for ("Joe Biden" for "Joseph Biden")? Only right before the surname: "Tory"
+    is short for "Victoria", but "Tory failure" names no Victoria Starmer."""
     namer = _namer()
-    return namer.nicknames_of(given) | namer.canonicals_of(given)
+    forms = namer.nicknames_of(given) | namer.canonicals_of(given)
+    if not forms:
+        return False
+    alternatives = "|".join(re.escape(form) for form in sorted(forms))
+    full = re.compile(
+        rf"(?<![^\W_])(?:{alternatives})\s+{re.escape(surname)}(?![^\W_])", re.IGNORECASE
+    )
+    return any(full.search(text) for text in texts)
 
 
 def _spelled_alike(given: str, vocabulary: list[str]) -> bool:

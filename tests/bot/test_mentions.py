@@ -96,6 +96,13 @@ def test_a_short_given_name_is_the_one_it_is_short_for(mentions):
     assert mentions.missing("What did Alicia Menendez say?", passages) == ("Alicia Menendez",)
 
 
+def test_a_short_form_counts_only_as_the_given_name_of_that_surname(mentions):
+    """ "Tory" is short for "Victoria", but "Tory failure" names no Victoria Starmer."""
+    passages = ["“After 12 years of Tory failure, we deserve better,” Keir Starmer said."]
+    asked = "What did Victoria Starmer say about the government?"
+    assert mentions.missing(asked, passages) == ("Victoria Starmer",)
+
+
 def test_a_given_name_the_passages_never_give_is_not_missing(mentions):
     """ "Mr. Shoigu" and "President Biden" name no one else: the question's given name
     may be one the passages leave out."""
