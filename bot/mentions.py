@@ -67,6 +67,7 @@ class Mentions:
         self._nlp = nlp
         self._model = model
         self._lock = threading.Lock()  # one spaCy call at a time: answers run in threads
+        self._last: tuple[str, Any] | None = None  # the last question parsed in full
 
     @property
     def nlp(self) -> Any:
@@ -81,8 +82,7 @@ class Mentions:
 
         Words are whole compounds of the question ("T-Mobile", "AT&T", "5G", "G-20"), which
         spaCy splits into tokens."""
-        with self._lock:  # no dependency parse: names need only tags and entities
-            doc = self.nlp(question, disable=["parser", "lemmatizer"])
+        doc = self._doc(question)
         question = _THOUSANDS.sub("\u2063", question)  # "1,000" is one number (same length)
         compounds = [
             (m.start(), m.end(), m.group().replace("\u2063", ""))
@@ -131,8 +131,7 @@ class Mentions:
         verb of saying is not parsed."""
         if not has_cue(question):
             return frozenset()
-        with self._lock:
-            doc = self.nlp(question)
+        doc = self._doc(question)
         heads = []
         for token in doc:
             if token.pos_ == "VERB" and token.lemma_ in SPEECH_CUES:
@@ -140,6 +139,17 @@ class Mentions:
             elif token.lower_ == "to" and token.head.lower_ == "according":
                 heads.extend(c for c in token.children if c.dep_ == "pobj")
         return frozenset(word for h in heads if h.pos_ == "PROPN" for word in speaker_words(h.text))
+
+    def _doc(self, question: str) -> Any:
+        """The question parsed once for both ``named`` and ``sources_asked``: in full when
+        it has a verb of saying (the parse is kept for the second call), else with tags and
+        entities only, all that names need."""
+        with self._lock:
+            if not has_cue(question):
+                return self.nlp(question, disable=["parser", "lemmatizer"])
+            if self._last is None or self._last[0] != question:
+                self._last = (question, self.nlp(question))
+            return self._last[1]
 
     def missing(
         self,

@@ -133,3 +133,25 @@ def test_a_question_s_first_verb_is_not_a_given_name(mentions):
 )
 def test_the_source_a_question_asks_about(mentions, question, asked):
     assert mentions.sources_asked(question) == asked
+
+
+class CountingPipeline:
+    """The real pipeline, counting the questions it parses."""
+
+    def __init__(self, nlp) -> None:
+        self.nlp, self.calls = nlp, 0
+
+    def __call__(self, text, **kwargs):
+        self.calls += 1
+        return self.nlp(text, **kwargs)
+
+
+def test_a_question_is_parsed_once_for_its_names_and_its_source(mentions):
+    counting = CountingPipeline(mentions.nlp)
+    reader = Mentions(counting)
+    asked = "What did Josh Lowe say about McClanahan?"
+    assert [n.words for n in reader.named(asked)] == [("Josh", "Lowe"), ("McClanahan",)]
+    assert reader.sources_asked(asked) == {"lowe"}
+    assert counting.calls == 1
+    assert reader.sources_asked("Where did the sunken boat come from?") == frozenset()
+    assert counting.calls == 1  # no verb of saying: no parse for a source
