@@ -11,7 +11,9 @@ gives the name with its role ("Rami Abdulrahman, the head of the Syrian Observat
 with no other person named since), or else is resolved to the one person named there
 before it, and left unresolved when there is none or more than one; "they" to a plural or a
 body that is the source of the sentence just before; "it" to a single body that is the
-source or the subject of the sentence just before. A negated or hypothetical cue
+source or the subject of the sentence just before. Each sentence of a quotation of
+several sentences within one paragraph is the speaker's named for the quotation ("“Let me
+be clear. We are ready,” Moskowitz said."). A negated or hypothetical cue
 ("did not say whether", "would say") attributes nothing. Speakers are verbatim spans of the
 article: no speaker is ever made up.
 
@@ -147,6 +149,7 @@ _CUE_WORD = re.compile(
 
 
 # A label of one to four capitalised words and a colon ("Oklahoma City: ", "News: ").
+_QUOTE_MARK = re.compile(r"[“”\"]")
 _LABEL = re.compile(r"^[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}: (?=\S)")
 
 
@@ -273,6 +276,10 @@ class Attributor:
                 spoke[a, span] = speaker
             if speaker is not None or stance != "claim":
                 out[a].append(Statement(*span, speaker, cue, stance))
+        out = [
+            _quoted_on(text, layout, found_here)
+            for text, layout, found_here in zip(texts, layouts, out, strict=True)
+        ]
         for a, captions in enumerate(self._captions(texts, layouts, parsed)):
             if captions:
                 kept = [s for s in out[a] if (s.start, s.end) not in captions]
@@ -905,6 +912,50 @@ def _unable(verb: Token) -> bool:
         if head.dep_ == "acomp" and head.lower_ == "unable":
             return True
     return False
+
+
+def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the quotations in ``text[start:end]`` (one paragraph), from the opening
+    mark to the closing one; none when its marks do not pair up (a quote that runs on into
+    the next paragraph, or straight marks that may be inches)."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for mark in _QUOTE_MARK.finditer(text, start, end):
+        char = mark.group()
+        if opened is None and char in "“\"":
+            opened = mark.start()
+        elif opened is not None and char in "”\"":
+            spans.append((opened, mark.end()))
+            opened = None
+        else:
+            return []
+    return spans if opened is None else []
+
+
+def _quoted_on(
+    text: str, layout: Sequence[Sequence[tuple[int, int]]], statements: list[Statement]
+) -> list[Statement]:
+    """``statements`` with the sentences of a quotation of several sentences given its
+    speaker: in "“Let me be clear. We are ready,” Moskowitz said.", both sentences are
+    Moskowitz's. Only when one speaker is named for the quotation, within its paragraph."""
+    by_start = {s.start: s for s in statements}
+    added: list[Statement] = []
+    for spans in layout:
+        for first, last in _quotations(text, spans[0][0], spans[-1][1]):
+            inside = [(a, b) for a, b in spans if a < last and first < b]
+            said = {by_start[a].speaker for a, _ in inside if a in by_start} - {None}
+            if len(inside) < 2 or len(said) != 1:
+                continue
+            source = next(by_start[a] for a, _ in inside if a in by_start and by_start[a].speaker)
+            for a, b in inside:
+                known = by_start.get(a)
+                if a >= first and b <= last and (known is None or known.speaker is None):
+                    stance = known.stance if known else "claim"
+                    by_start[a] = Statement(a, b, source.speaker, source.cue, stance)
+                    added.append(by_start[a])
+    if not added:
+        return statements
+    return sorted(by_start.values(), key=lambda s: s.start)
 
 
 def _clean(span: Span) -> str | None:

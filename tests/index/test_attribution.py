@@ -235,6 +235,40 @@ def test_a_surname_the_recogniser_takes_for_a_body_is_the_person_named_in_full(a
     assert said(attributor, text)[0] == "Wickremesinghe"
 
 
+def test_every_sentence_of_a_quotation_is_its_speaker_s(attributor):
+    text = (
+        "“Let me be clear: we are not waiting for the storm. We are doing things before they "
+        "are necessary,” Moskowitz said.\n\n"
+        "Carter said he was “very sad.” He added: “The whole thing is crazy. I mean, if "
+        "there is a bit of truth to what is being said, it is crazy.”"
+    )
+    found = {text[s.start : s.end]: s.speaker for s in attributor.statements(text)}
+    assert found["“Let me be clear: we are not waiting for the storm."] == "Moskowitz"
+    assert found["I mean, if there is a bit of truth to what is being said, it is crazy.”"] == (
+        "Carter"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        # Two speakers for one quotation: neither is guessed for the sentence between.
+        (
+            "“The ministry said it was fine. We doubt it. So do they,” Smith said.",
+            "We doubt it.",
+        ),
+        # A quotation that runs on into the next paragraph: its marks do not pair up here.
+        (
+            "“We are ready. We have been ready for weeks,\n\n“and we will win,” Smith said.",
+            "“We are ready.",
+        ),
+    ],
+)
+def test_a_quotation_s_speaker_is_not_guessed_when_unclear(attributor, text, sentence):
+    found = {text[s.start : s.end]: s.speaker for s in attributor.statements(text)}
+    assert found.get(sentence) is None
+
+
 def test_a_name_the_recogniser_missed_is_still_a_person(attributor):
     text = (
         "Culley discussed the challenges of his first season in an interview last month.\n\n"
