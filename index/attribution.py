@@ -922,9 +922,9 @@ def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
     opened: int | None = None
     for mark in _QUOTE_MARK.finditer(text, start, end):
         char = mark.group()
-        if opened is None and char in "“\"":
+        if opened is None and char in '“"':
             opened = mark.start()
-        elif opened is not None and char in "”\"":
+        elif opened is not None and char in '”"':
             spans.append((opened, mark.end()))
             opened = None
         else:
