@@ -937,16 +937,19 @@ def _quoted_on(
 ) -> list[Statement]:
     """``statements`` with the sentences of a quotation of several sentences given its
     speaker: in "“Let me be clear. We are ready,” Moskowitz said.", both sentences are
-    Moskowitz's. Only when one speaker is named for the quotation, within its paragraph."""
+    Moskowitz's. Only when one speaker is named for the quotation, within its paragraph,
+    by words outside it: in "“The ministry said it was fine. We doubt it.”", whoever doubts
+    it is named elsewhere."""
     by_start = {s.start: s for s in statements}
     added: list[Statement] = []
     for spans in layout:
         for first, last in _quotations(text, spans[0][0], spans[-1][1]):
             inside = [(a, b) for a, b in spans if a < last and first < b]
-            said = {by_start[a].speaker for a, _ in inside if a in by_start} - {None}
-            if len(inside) < 2 or len(said) != 1:
+            named = [by_start[a] for a, _ in inside if a in by_start and by_start[a].speaker]
+            outside = [s for s in named if s.start < first or s.end > last]
+            if len(inside) < 2 or len({s.speaker for s in named}) != 1 or not outside:
                 continue
-            source = next(by_start[a] for a, _ in inside if a in by_start and by_start[a].speaker)
+            source = outside[0]
             for a, b in inside:
                 known = by_start.get(a)
                 if a >= first and b <= last and (known is None or known.speaker is None):

@@ -257,6 +257,8 @@ def test_every_sentence_of_a_quotation_is_its_speaker_s(attributor):
             "“The ministry said it was fine. We doubt it. So do they,” Smith said.",
             "We doubt it.",
         ),
+        # A speaker named only inside the quotation is someone the quoted person quotes.
+        ("“The ministry said it was fine. We doubt it.”", "We doubt it.”"),
         # A quotation that runs on into the next paragraph: its marks do not pair up here.
         (
             "“We are ready. We have been ready for weeks,\n\n“and we will win,” Smith said.",
