@@ -11,6 +11,9 @@ sentence of bench/data/attribution_sentences.jsonl (same article split: "tune" o
 - ``near_miss``: the same question about an entity or number no article on the topic
   mentions (checked by search: no RTQA article holds both the missing name and the
   sentence's speaker); it must be refused.
+
+q240–q268 and q269–q292 were written on the two later random samples of labelled sentences
+(s423–s462, s463–s502) before the program was asked them.
 """
 
 from __future__ import annotations
