@@ -380,11 +380,11 @@ SELECTION_GRID = {
 }
 
 
-def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
+def tune_selection(answerer, answers: tuple[list, list], promise: Answerer) -> dict:
     """The answer selection knobs (``SELECTION_GRID``) on the tune halves; the questions
-    are retrieved once, and only the answer is composed again for each setting. Settings
-    that break the answer's promise are left out."""
-    sentences, strings = retrieved(answerer, queries, labelled)
+    come retrieved (``answers``, from ``retrieved``), and only the answer is composed again
+    for each setting. Settings that break the answer's promise are left out."""
+    sentences, strings = answers
     base = answerer.policy
     rows, broken = grid_search(
         "selection",
@@ -413,14 +413,15 @@ def tune_selection(answerer, queries, labelled, promise: Answerer) -> dict:
 SPEAKER_GRID = {"speaker_weight": [0.0, 0.05, 0.1, 0.2], "speaker_extra": [0, 2, 4]}
 
 
-def tune_speakers(answerer, queries, labelled, promise: Answerer) -> dict:
+def tune_speakers(answerer, answers: tuple[list, list], labelled, promise: Answerer) -> dict:
     """How much a sentence said by the source the question asks about ("What did Nadal
     say …?") is preferred, and how many more of its sentences are embedded
     (``SPEAKER_GRID``), scored as the selection is. The defaults stay unless a setting does
     better; among equals, the one embedding fewer sentences, then the smaller weight.
     Settings that break the answer's promise, or refuse fewer of the tune-half near misses
-    than no preference at all, are left out."""
-    sentences, strings = retrieved(answerer, queries, labelled)
+    than no preference at all, are left out. The questions come retrieved (``answers``):
+    these knobs do not change what is retrieved."""
+    sentences, strings = answers
     near_misses = [q for q in labelled if q.kind == "near_miss"]
     found = [answerer.retrieve(q.question, as_of=q.as_of) for q in near_misses]
 
@@ -477,9 +478,11 @@ def main() -> None:
         answer_promise = promise_answerer(embedder, Path(folder))
         passages = tune_passages(answerer, queries, labelled, answer_promise)
         answerer.policy = replace(answerer.policy, **passages["best"])
-        selection = tune_selection(answerer, queries, labelled, answer_promise)
+        # Retrieval is settled now: the last two stages compose answers from one retrieval.
+        answers = retrieved(answerer, queries, labelled)
+        selection = tune_selection(answerer, answers, answer_promise)
         answerer.policy = replace(answerer.policy, **selection["best"])
-        speakers = tune_speakers(answerer, queries, labelled, answer_promise)
+        speakers = tune_speakers(answerer, answers, labelled, answer_promise)
     figures = {
         "split": splits.describe(queries),
         "ranking": ranking,
