@@ -70,8 +70,8 @@ ROLE_HEADS = frozenset(
     committee council court judge prosecutor prosecutors lawyer lawyers attorney
     attorneys senator senators lawmaker lawmakers legislator congressman congresswoman
     governor mayor chief chairman chairwoman chair director head leader leaders founder
-    ceo executive executives analyst analysts expert experts researcher researchers
-    scientist scientists economist economists doctor doctors witness witnesses resident
+    justice justices ceo executive executives analyst analysts expert experts researcher
+    researchers scientist scientists economist economists doctor doctors witness witnesses resident
     residents diplomat diplomats ambassador envoy general colonel officer officers
     investigator investigators authority authorities regulator regulators board company
     firm group organization organisation union party administration kremlin pentagon
@@ -81,7 +81,8 @@ ROLE_HEADS = frozenset(
     team club league federation association coalition campaign family relatives
     manager owner teacher student students worker workers activist activists member
     members candidate candidates fan fans airline airlines bank banks show studio
-    magazine journal website channel station""".split()
+    magazine journal website channel station band charity foundation nonprofit city
+    county district school""".split()
 )
 # Documents and data a sentence can be attributed to ("according to AAA's survey", "a fact
 # sheet on the measures says", "according to its website"), as PARC 3.0 counts them among
@@ -99,7 +100,8 @@ BODY_HEADS = frozenset(
     command committee council court authority authorities board company firm group
     organization organisation union party administration kremlin pentagon embassy
     parliament cabinet staff team club league federation association coalition campaign
-    family network newspaper commission institute university hospital""".split()
+    family network newspaper commission institute university hospital band charity
+    foundation nonprofit city county district school""".split()
 )
 # What a source needs resolved: "he"/"she", "they", "it", or a lone capitalised word that is
 # no name or role by its tags ("Price said"), taken only as the surname of a person named before.
@@ -107,6 +109,8 @@ Pronoun = Literal["person", "group", "body", "surname"]
 _NO_SPEAKER = frozenset(
     "it this that these those there which who what i we you me us one another".split()
 )
+# Cues that, as a participle after a clause, usually draw the writer's inference from it.
+_INFERENCE = frozenset({"indicate", "suggest", "signal"})
 _HYPOTHETICAL = frozenset({"would", "could", "might", "may", "should", "will"})
 # What a denial cue must deny to be a statement ("denied the allegations"), not a refusal
 # ("denied a request", "rejected a tentative agreement").
@@ -637,6 +641,8 @@ def _is_cue(token: Token) -> bool:
         return True
     if (token.dep_ in ("relcl", "acl", "amod") and not _when_clause(token)) or _acts_by(token):
         return False
+    if any(c.lower_ == "what" and c.dep_ == "dobj" and c.i < token.i for c in token.children):
+        return False  # "… look at what the justices have said": a thing said, named
     if lemma in CLAUSE_CUES and not _reports_clause(token):
         return False
     if lemma in DENIAL_CUES:
@@ -706,6 +712,8 @@ def _subject(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ == "nsubj":
             return child
+        if child.dep_ == "amod" and child.i < verb.i and _age(child):
+            return child  # "“…,” the 22-year-old said": the parser took the age for a modifier
         if child.dep_ == "agent" and _agent_is_source(verb):
             objects = [c for c in child.children if c.dep_ == "pobj"]
             if objects:
@@ -723,7 +731,10 @@ def _subject(verb: Token) -> Token | None:
         return _subject(verb.head)
     if verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
         # "Police would not confirm it, saying only that …": a participle's subject is
-        # its clause's, whatever that clause says (or declines to say).
+        # its clause's, whatever that clause says (or declines to say). Not an inference
+        # drawn from it ("… also appear on the list, indicating that …"): the writer's.
+        if verb.lemma_.lower() in _INFERENCE:
+            return None
         return next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
     return _closing_appositive(verb)
 
@@ -761,6 +772,8 @@ def _inverted_object(verb: Token) -> Token | None:
     doc = verb.doc
     if verb.i == 0 or not (doc[verb.i - 1].is_punct or doc[verb.i - 1].is_quote):
         return None
+    if verb.tag_ == "VBG":  # "…, citing a shortage of blood.": a participle, not inverted
+        return None
     objects = [c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i]
     if len(objects) != 1:
         return None
@@ -779,7 +792,7 @@ def _agent_is_source(verb: Token) -> bool:
 
 def _speaker_span(head: Token) -> Span | None:
     """The noun phrase headed by ``head``, with its appositive, if it can be a source."""
-    if head.lower_ in _NO_SPEAKER or head.pos_ not in ("PROPN", "NOUN"):
+    if head.lower_ in _NO_SPEAKER or (head.pos_ not in ("PROPN", "NOUN") and not _age(head)):
         return None
     appositive = next((c for c in head.children if c.dep_ == "appos"), None)
     if not (_is_source(head) or (appositive is not None and _is_source(appositive))):
@@ -802,6 +815,8 @@ def _speaker_span(head: Token) -> Span | None:
         and doc[right + 1].i == head.head.i
     ):
         right += 1
+    if _age(head) and left > 0 and doc[left - 1].dep_ == "det" and doc[left - 1].head == head.head:
+        left -= 1  # "the" of "the 22-year-old said", hung with the age on the verb
     while left < right and (doc[left].is_punct or doc[left].dep_ in ("cc", "prep")):
         left += 1
     while right > left and (doc[right - 1].is_punct or doc[right - 1].dep_ == "cc"):
@@ -843,10 +858,19 @@ def _published(token: Token) -> bool:
     return token.dep_ == "acl" and token.lemma_.lower() in ("publish", "release", "issue")
 
 
+def _age(token: Token) -> bool:
+    """ "the 22-year-old": a person named by age, as news copy refers back to one."""
+    return token.lower_ == "old" and any(
+        c.lemma_.lower() == "year" and any(n.like_num for n in c.children) for c in token.children
+    )
+
+
 def _is_source(token: Token) -> bool:
-    """A named entity of a speaking kind, or a role or body noun."""
+    """A named entity of a speaking kind, a role or body noun, or a person by age."""
     if token.ent_type_ in SPEAKER_ENTITIES or token.pos_ == "PROPN":
         return True  # a name, even one the entity recogniser missed ("Vice News")
+    if _age(token):
+        return True
     lemma = token.lemma_.lower()
     return (
         lemma in ROLE_HEADS
@@ -941,7 +965,7 @@ def _quoted_on(
     by words outside it: in "“The ministry said it was fine. We doubt it.”", whoever doubts
     it is named elsewhere."""
     by_start = {s.start: s for s in statements}
-    added: list[Statement] = []
+    changed = False
     for spans in layout:
         for first, last in _quotations(text, spans[0][0], spans[-1][1]):
             inside = [(a, b) for a, b in spans if a < last and first < b]
@@ -955,8 +979,8 @@ def _quoted_on(
                 if a >= first and b <= last and (known is None or known.speaker is None):
                     stance = known.stance if known else "claim"
                     by_start[a] = Statement(a, b, source.speaker, source.cue, stance)
-                    added.append(by_start[a])
-    if not added:
+                    changed = True
+    if not changed:
         return statements
     return sorted(by_start.values(), key=lambda s: s.start)
 

@@ -87,11 +87,20 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "The company"),
         ("The ministry would not confirm the figure, saying only that talks were under way.",
          "The ministry"),
+        # ... and what it cites is no inverted source.
+        ("The transit authority suspended bus service on Wednesday, citing danger from the "
+         "shooter.", "The transit authority"),
+        # Bands, charities, schools and cities speak as bodies.
+        ("The band announced a new tour in a video on Tuesday.", "The band"),
+        ("The grievance process could last months, the city said last week.", "the city"),
         # ... but with what was said, they are.
         ("Smith recalled that the plant had closed in 1990.", "Smith"),
         ("“We will win,” Smith added, “and soon.”", "Smith"),
         # A reply made by saying something is speech.
         ("The ministry responded by saying that the report was false.", "The ministry"),
+        # A person named by age.
+        ("“It is really exciting,” the 22-year-old said in April.", "the 22-year-old"),
+        ("The 28-year-old defender said he was fit.", "The 28-year-old defender"),
         # A cue in a clause on a time, which the parser hangs on the date.
         ("The name was chosen back in 2012, when the company's chief executive Carlos "
          "Alberini explained that the change enhances the brand.",
@@ -121,6 +130,12 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         # A cue that names an act done in reply is no speech.
         "Smith responded by approaching the stage and slapping Rock.",
         "It emerged that Ford recalled 2.9 million vehicles.",
+        # What someone said, named as a thing, is not their statement.
+        "Lower courts may look at what the justices have said in those cases.",
+        # An inference drawn in a participle is the writer's, not the subject's.
+        "The hospital cut its staff by a third, suggesting that the crisis had hit hard.",
+        "Senate Majority Leader Chuck Schumer and other top Democrats were noncommittal, "
+        "signaling it could be doomed in Congress.",
         # The end of a book title cut off by the sentence splitter is no speaker.
         "Presidents, other liars and the First Amendment,” told USA TODAY that a pardon "
         "request suggests guilt.",
