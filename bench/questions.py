@@ -12,8 +12,8 @@ sentence of bench/data/attribution_sentences.jsonl (same article split: "tune" o
   mentions (checked by search: no RTQA article holds both the missing name and the
   sentence's speaker); it must be refused.
 
-q240–q268 and q269–q292 were written on the two later random samples of labelled sentences
-(s423–s462, s463–s502) before the program was asked them.
+q240–q268, q269–q292 and q293–q316 were written on the three later random samples of
+labelled sentences (s423–s462, s463–s502, s503–s542) before the program was asked them.
 """
 
 from __future__ import annotations
