@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 
 from bot.mentions import Mentions, Name, speaker_words
 from bot.quotable import dateline_length, quotable_paragraph
@@ -96,6 +97,10 @@ class Answer:
 
 # A sentence that asks (its last mark a question mark, inside quotes or not) answers nothing.
 _ASKS = re.compile(r"\?[\"”’')\]]*$")
+# Two sentences whose words match this closely in order (difflib's ratio) say one thing:
+# "… following a bomb attack at …" and "… following a bombing at …" on one live page.
+# Chosen before any measurement; sentences that differ in a number are never the same.
+_SAME_WORDS = 0.85
 # A lone letter joined to a number ("G-20", "F-35", "B-52"): BM25 splits it into a letter
 # and a number, each common on its own.
 _LETTER_CODE = re.compile(r"(?<![^\W_])[^\W\d_][-.]\d|\d[-.][^\W\d_](?![^\W_])")
@@ -380,12 +385,9 @@ class Answerer:
         ranked = sorted(candidates, key=lambda c: -c.score)
         eligible = [c for c in ranked if c.score >= best - self.policy.margin]
         chosen: list[_Candidate] = []
-        seen_text: set[str] = set()
         for candidate in eligible:
-            text = _normal(candidate.sentence)
-            if text in seen_text or any(_overlaps(candidate, c) for c in chosen):
+            if any(_repeats(candidate, c) for c in chosen):
                 continue
-            seen_text.add(text)
             chosen.append(candidate)
             if len(chosen) == self.policy.max_excerpts:
                 break
@@ -530,12 +532,25 @@ def _refusal_note(question: str) -> str | None:
     )
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s]", "", text.lower()).split()
 
 
-def _overlaps(a: _Candidate, b: _Candidate) -> bool:
-    return a.article.id == b.article.id and a.start < b.end and b.start < a.end
+def _repeats(a: _Candidate, b: _Candidate) -> bool:
+    """Would quoting both say the same thing twice: one span, or the same sentence copied
+    with a word or two changed (a live page's updates, one wire story in two outlets)?"""
+    if a.article.id == b.article.id and a.start < b.end and b.start < a.end:
+        return True
+    words_a, words_b = _words(a.sentence), _words(b.sentence)
+    if words_a == words_b:
+        return True
+    if _numbers(words_a) != _numbers(words_b):
+        return False  # "at least 10 killed" and, updated, "at least 12 killed" both tell
+    return SequenceMatcher(None, words_a, words_b, autojunk=False).ratio() >= _SAME_WORDS
+
+
+def _numbers(words: list[str]) -> set[str]:
+    return {w for w in words if any(ch.isdigit() for ch in w)}
 
 
 def _side(stance: Stance) -> str:
@@ -560,7 +575,7 @@ def _with_both_sides(
             for c in eligible
             if _side(c.stance) not in sides
             and c.speaker is not None
-            and not any(_overlaps(c, d) for d in chosen)
+            and not any(_repeats(c, d) for d in chosen)
         ),
         None,
     )
@@ -575,7 +590,7 @@ def _with_the_asked_source(
     if not chosen or any(c.asked for c in chosen):
         return chosen
     theirs = next(
-        (c for c in eligible if c.asked and not any(_overlaps(c, d) for d in chosen)), None
+        (c for c in eligible if c.asked and not any(_repeats(c, d) for d in chosen)), None
     )
     return chosen if theirs is None else _make_room(chosen, theirs, limit)
 

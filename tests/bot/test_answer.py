@@ -413,3 +413,34 @@ def test_what_someone_said_is_found_outside_the_passages_the_search_returned(
     assert not any(
         p.char_start <= quote.char_start < p.char_end for p in retrieval.passages
     )  # no passage returned holds it
+
+
+def test_a_sentence_copied_with_a_word_changed_is_quoted_once(tmp_path, real_embedder):
+    """A live page's update and a wire story in two outlets repeat a sentence with a word
+    or two changed: quoting both would say the same thing twice."""
+    live = (
+        "Harbour dam live updates\n\nThe Harbour dam wall cracked on Monday after a storm "
+        "flooded the valley, the city's engineers said on Tuesday morning.\n\n"
+        "Update: The Harbour dam wall cracked on Monday after the storm flooded the valley, "
+        "the city's engineers said on Tuesday morning.\n"
+    )
+    answerer = answerer_over(tmp_path, real_embedder, {"live.md": live})
+    quotes = [e.quote for e in answerer.answer("When did the Harbour dam wall crack?").excerpts]
+    assert sum("dam wall cracked on Monday" in q for q in quotes) == 1
+
+
+def test_a_sentence_updated_with_a_new_figure_is_quoted_with_the_old(tmp_path, real_embedder):
+    """ "At least 10 people" and, later, "at least 12 people": the figure changed, and both
+    tell it."""
+    live = (
+        "Harbour flood live updates\n\nAt least 10 people died when the Harbour dam burst "
+        "on Monday night, the city's mayor said at a news conference.\n\n"
+        "At least 12 people died when the Harbour dam burst on Monday night, the city's "
+        "mayor said at a news conference.\n"
+    )
+    answerer = answerer_over(tmp_path, real_embedder, {"live.md": live})
+    quotes = [
+        e.quote for e in answerer.answer("How many people died in the Harbour flood?").excerpts
+    ]
+    assert any(q.startswith("At least 10") for q in quotes)
+    assert any(q.startswith("At least 12") for q in quotes)
