@@ -84,7 +84,9 @@ class Answer:
     question: str
     answered: bool
     excerpts: list[Excerpt] = field(default_factory=list)
-    note: str | None = None  # why nothing is quoted, in words, when that is known
+    # Why nothing is quoted, in words, when that is known; or, with quotes, what they are
+    # not (none is by the source the question asks about).
+    note: str | None = None
     missing: tuple[str, ...] = ()  # what the question names that no article found mentions
 
     def sources(self) -> list[Article]:
@@ -231,7 +233,23 @@ class Answerer:
         )
         if missing:
             return _missing_answer(question.text, missing)
-        return Answer(question.text, answered=True, excerpts=self._excerpts(chosen))
+        return Answer(
+            question.text,
+            answered=True,
+            excerpts=self._excerpts(chosen),
+            note=self._unasked_note(question.text, chosen),
+        )
+
+    def _unasked_note(self, question: str, chosen: list[_Candidate]) -> str | None:
+        """ "What did the Kremlin say …?" answered with others' words says so: the reader
+        must not take the quotes for the Kremlin's."""
+        if any(c.asked for c in chosen):
+            return None
+        names = self.mentions.asked_names(question)
+        if not names:
+            return None
+        named = " or ".join(f"“{n}”" for n in names)
+        return f"I found no quote attributed to {named}; these are the closest."
 
     def _rare(self, question: Question) -> Callable[[Name], bool]:
         """Is a name (or a common noun) rare enough in the index that its absence from the

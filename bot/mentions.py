@@ -129,16 +129,27 @@ class Mentions:
         McClanahan?" asks Lowe, not McClanahan) or what it is "according to". Only names
         count ("What did officials say?" asks no one in particular); a question with no
         verb of saying is not parsed."""
+        return frozenset(word for h in self._asked(question) for word in speaker_words(h.text))
+
+    def asked_names(self, question: str) -> list[str]:
+        """Those sources as the question names them ("Josh Lowe", "Kremlin"), for a note."""
+        names = []
+        for head in self._asked(question):
+            first = min([head.i, *(c.i for c in head.children if c.dep_ == "compound")])
+            names.append(_bare(head.doc[first : head.i + 1].text))
+        return names
+
+    def _asked(self, question: str) -> list[Any]:
+        """The name tokens ``sources_asked`` reads (heads of the names)."""
         if not has_cue(question):
-            return frozenset()
-        doc = self._doc(question)
+            return []
         heads = []
-        for token in doc:
+        for token in self._doc(question):
             if token.pos_ == "VERB" and token.lemma_ in SPEECH_CUES:
                 heads.extend(c for c in token.children if c.dep_ == "nsubj")
             elif token.lower_ == "to" and token.head.lower_ == "according":
                 heads.extend(c for c in token.children if c.dep_ == "pobj")
-        return frozenset(word for h in heads if h.pos_ == "PROPN" for word in speaker_words(h.text))
+        return [h for h in heads if h.pos_ == "PROPN"]
 
     def _doc(self, question: str) -> Any:
         """The question parsed once for both ``named`` and ``sources_asked``: in full when

@@ -17,7 +17,8 @@ def render_answer(answer: Answer) -> str:
     number = {article.id: i for i, article in enumerate(sources, start=1)}
     blocks = [_excerpt_block(e, number[e.article.id]) for e in answer.excerpts]
     lines = ["Sources:"] + [f"{i}. {source_line(a)}" for i, a in enumerate(sources, start=1)]
-    return "\n\n".join(blocks) + "\n\n" + "\n".join(lines)
+    lead = [answer.note] if answer.note else []
+    return "\n\n".join([*lead, *blocks]) + "\n\n" + "\n".join(lines)
 
 
 def _excerpt_block(excerpt: Excerpt, number: int) -> str:

@@ -58,14 +58,14 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return discord.Embed(title=title, description=escape(answer.note or NO_ANSWER))
     excerpts = list(answer.excerpts)
     while excerpts:
-        embed = _build(title, excerpts)
+        embed = _build(title, excerpts, answer.note)
         if _fits(embed):
             return embed
         excerpts.pop()
     return discord.Embed(title=title, description=NO_ANSWER)
 
 
-def _build(title: str, excerpts: list[Excerpt]) -> discord.Embed:
+def _build(title: str, excerpts: list[Excerpt], note: str | None = None) -> discord.Embed:
     sources: list[Article] = []
     for excerpt in excerpts:
         if excerpt.article not in sources:
@@ -79,7 +79,8 @@ def _build(title: str, excerpts: list[Excerpt]) -> discord.Embed:
             f"> {escape(quote)}\n— {stance_label(excerpt)} {who}source "
             f"[{number[excerpt.article.id]}]"
         )
-    embed = discord.Embed(title=title, description="\n\n".join(blocks))
+    lead = [escape(note)] if note else []
+    embed = discord.Embed(title=title, description="\n\n".join([*lead, *blocks]))
     lines = [f"{i}. {source_text(a)}" for i, a in enumerate(sources, start=1)]
     value = "\n".join(lines)
     while len(value) > FIELD_VALUE_LIMIT and lines:

@@ -444,3 +444,21 @@ def test_a_sentence_updated_with_a_new_figure_is_quoted_with_the_old(tmp_path, r
     ]
     assert any(q.startswith("At least 10") for q in quotes)
     assert any(q.startswith("At least 12") for q in quotes)
+
+
+def test_quotes_by_others_than_the_source_asked_about_say_so(tmp_path, real_embedder):
+    """ "What did Lena Holm say …?" when the articles name her but quote only the engineer:
+    the quotes come with a note, so nobody takes them for hers."""
+    visit = (
+        "Mayor visits cracked Harbour dam\n\nMayor Lena Holm visited the Harbour dam on "
+        "Monday.\n\nThe crack in the dam wall is 40 centimetres long, the city's chief "
+        "engineer, Ana Berg, said.\n"
+    )
+    answerer = answerer_over(tmp_path, real_embedder, {"visit.md": visit})
+    others = answerer.answer("What did Lena Holm say about the crack in the Harbour dam?")
+    assert others.answered
+    assert others.note == "I found no quote attributed to “Lena Holm”; these are the closest."
+    assert render_answer(others).startswith(others.note + "\n\n> ")
+    hers = answerer.answer("What did Ana Berg say about the crack in the Harbour dam?")
+    assert hers.answered and hers.note is None
+    assert "Ana Berg" in (hers.excerpts[0].speaker or "")

@@ -11,6 +11,7 @@ import pytest
 from bot.answer import Answer, Excerpt
 from bot.discord_app import NewsdeskBot
 from bot.discord_app.cogs.admin import AdminCog
+from bot.discord_app.embeds import answer_embed
 from bot.discord_app.errors import FAILED
 from index.types import Article
 
@@ -255,3 +256,13 @@ async def test_a_dev_guild_gets_the_commands_instantly(settings, service, guild_
         "reindex",
     }
     assert await client.sync_commands() is False  # recorded in the state folder
+
+
+def test_an_answer_s_note_leads_its_embed():
+    """Quotes by others than the source asked about come under the note that says so."""
+    article = Article(id="a", title="Dam", text="x", path="a.txt", published="2022-01-01")
+    quote = "The crack is 40 centimetres long, the engineer said."
+    note = "I found no quote attributed to “Lena Holm”; these are the closest."
+    excerpt = Excerpt(quote, "the engineer", 0, len(quote), 1.0, article)
+    embed = answer_embed(Answer("What did Lena Holm say?", True, [excerpt], note=note))
+    assert embed.description.startswith(note + "\n\n> The crack is 40 centimetres long")
