@@ -165,11 +165,15 @@ def flagged_names(
     return out
 
 
-def name_rarity_threshold(answerable: list[float], near_misses: list[float]) -> float:
+def name_rarity_threshold(
+    answerable: list[float], near_misses: list[float], *, refuse_on_tie: bool = True
+) -> float:
     """The floor that makes the fewest mistakes: answerable questions refused for a name at
     least that rare, plus near misses let through for a name below it. Floors between two
-    neighbouring rarities seen do equally well, so the middle of the best such gap is kept
-    (the lowest gap on a tie: a name that tells refuses). A name no row holds (infinite
+    neighbouring rarities seen do equally well, so the middle of the best such gap is kept:
+    on a tie, the lowest gap (a name that tells refuses), or with ``refuse_on_tie`` False the
+    highest (for common nouns: one the passages lack may be another word for theirs, as
+    "crackdown" is for "ramping up efforts to seize"). A name no row holds (infinite
     rarity) counts the same at every floor."""
     seen = sorted({x for x in (*answerable, *near_misses) if x != math.inf})
     if not seen:
@@ -180,4 +184,5 @@ def name_rarity_threshold(answerable: list[float], near_misses: list[float]) -> 
     def mistakes(floor: float) -> int:
         return sum(x >= floor for x in answerable) + sum(x < floor for x in near_misses)
 
-    return min(floors, key=lambda floor: (mistakes(floor), floor))
+    side = 1 if refuse_on_tie else -1
+    return min(floors, key=lambda floor: (mistakes(floor), side * floor))

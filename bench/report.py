@@ -537,7 +537,8 @@ def _questions(fig: dict[str, Any], in_use: dict[str, Any] | None = None) -> lis
             "the question only when far rarer in the index (`AnswerPolicy.min_thing_idf`), "
             f"tuned the same way: nouns of answerable questions flagged: {wrong}; the "
             f"{names['thing_near_misses_flagged']} near-miss nouns flagged had idf ≥ "
-            f"{names['thing_near_miss_idf_min']}; the floor with the fewest mistakes: "
+            f"{names['thing_near_miss_idf_min']}; the floor with the fewest mistakes (on a "
+            f"tie, the highest: a noun the passages lack may be another word for theirs): "
             f"{names['thing_threshold']}."
             + _name_floor_in_use(in_use or {}, "min_thing_idf", names["thing_threshold"]),
         ]

@@ -378,7 +378,9 @@ def section_names() -> dict:
             f"{prefix}wrongly_flagged": [[m, round(x, 2)] for m, x in flagged],
             f"{prefix}near_miss_idf_min": round(min(finite), 2) if finite else None,
             f"{prefix}near_misses_flagged": len(caught),
-            f"{prefix}threshold": name_rarity_threshold([x for _, x in flagged], caught),
+            f"{prefix}threshold": name_rarity_threshold(
+                [x for _, x in flagged], caught, refuse_on_tie=not things
+            ),
         }
     return out
 

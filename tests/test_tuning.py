@@ -18,3 +18,10 @@ def test_a_rare_name_wrongly_flagged_does_not_drag_the_floor_over_the_near_misse
 def test_the_floor_refuses_on_a_tie():
     """One mistake either way: the lower floor, which refuses the near miss."""
     assert name_rarity_threshold([4.0], [3.0]) == 2.5
+
+
+def test_the_noun_floor_answers_on_a_tie():
+    """For common nouns a tie keeps the higher floor: "crackdown" missing from passages
+    that say "ramping up efforts to seize" must not refuse for one near miss caught."""
+    assert name_rarity_threshold([6.63], [5.63, 8.73], refuse_on_tie=False) == 7.68
+    assert name_rarity_threshold([6.63], [5.63, 8.73]) == 5.13
