@@ -109,6 +109,8 @@ Pronoun = Literal["person", "group", "body", "surname"]
 _NO_SPEAKER = frozenset(
     "it this that these those there which who what i we you me us one another".split()
 )
+# Whom a vote confirms in office ("the nominee was confirmed by the Senate").
+_APPOINTED = frozenset("nominee pick appointee choice candidate judge justice".split())
 # Cues that, as a participle after a clause, usually draw the writer's inference from it.
 _INFERENCE = frozenset({"indicate", "suggest", "signal"})
 _HYPOTHETICAL = frozenset({"would", "could", "might", "may", "should", "will"})
@@ -645,6 +647,8 @@ def _is_cue(token: Token) -> bool:
         return False  # "… look at what the justices have said": a thing said, named
     if lemma in CLAUSE_CUES and not _reports_clause(token):
         return False
+    if lemma == "confirm" and _confirms_a_person(token):
+        return False
     if lemma in DENIAL_CUES:
         # What is denied is its object when it has one ("denied a bid to block …" is a
         # refusal, whatever clause follows), else a clause ("denied that …").
@@ -653,6 +657,19 @@ def _is_cue(token: Token) -> bool:
             return objects[0].lemma_.lower() in CLAIM_NOUNS
         return any(c.dep_ in ("ccomp", "xcomp", "pcomp") for c in token.children)
     return True
+
+
+def _confirms_a_person(verb: Token) -> bool:
+    """ "The nominee was confirmed by the Senate", "senators confirmed Jackson": a person
+    confirmed in office, not a claim confirmed."""
+    for child in verb.children:
+        if child.dep_ in ("dobj", "nsubjpass") and (
+            child.pos_ == "PROPN"  # a name (the first pass parses without entities)
+            or child.lower_ in ("him", "her", "he", "she")
+            or child.lemma_.lower() in _APPOINTED
+        ):
+            return True
+    return False
 
 
 def _when_clause(verb: Token) -> bool:
@@ -869,8 +886,9 @@ def _is_source(token: Token) -> bool:
     """A named entity of a speaking kind, a role or body noun, or a person by age."""
     if token.ent_type_ in SPEAKER_ENTITIES or token.pos_ == "PROPN":
         return True  # a name, even one the entity recogniser missed ("Vice News")
-    if _age(token):
-        return True
+    if _age(token) or token.lower_ == "user":
+        return True  # "one Facebook user wrote" (users in the plural mostly act: "users
+        # had added", "app users … reported their exposure")
     lemma = token.lemma_.lower()
     return (
         lemma in ROLE_HEADS

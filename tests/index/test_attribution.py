@@ -98,6 +98,8 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("“We will win,” Smith added, “and soon.”", "Smith"),
         # A reply made by saying something is speech.
         ("The ministry responded by saying that the report was false.", "The ministry"),
+        # One user of a platform speaks for themselves.
+        ("On Twitter, one user wrote that the plan was a disgrace.", "one user"),
         # A person named by age.
         ("“It is really exciting,” the 22-year-old said in April.", "the 22-year-old"),
         ("The 28-year-old defender said he was fit.", "The 28-year-old defender"),
@@ -130,6 +132,9 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         # A cue that names an act done in reply is no speech.
         "Smith responded by approaching the stage and slapping Rock.",
         "It emerged that Ford recalled 2.9 million vehicles.",
+        # A person confirmed in office is no claim confirmed.
+        "The Senate confirmed Jackson on Thursday.",
+        "After the nominee was confirmed by the Senate on Thursday, she must wait.",
         # What someone said, named as a thing, is not their statement.
         "Lower courts may look at what the justices have said in those cases.",
         # An inference drawn in a participle is the writer's, not the subject's.
