@@ -12,8 +12,9 @@ sentence of bench/data/attribution_sentences.jsonl (same article split: "tune" o
   mentions (checked by search: no RTQA article holds both the missing name and the
   sentence's speaker); it must be refused.
 
-q240–q268, q269–q292 and q293–q316 were written on the three later random samples of
-labelled sentences (s423–s462, s463–s502, s503–s542) before the program was asked them.
+q240–q268, q269–q292, q293–q316 and q324–q347 were written on the four later random
+samples of labelled sentences (s423–s462, s463–s502, s503–s542, s543–s582) before the
+program was asked them.
 q317–q323 are tune-half near misses of the kinds a names check finds hard (a common
 place or firm, a compound noun, an outlet), written on earlier tune sentences before the
 program was asked them.
