@@ -49,7 +49,7 @@ SPEECH_CUES = frozenset(
     """say tell add state claim deny confirm warn insist announce accuse acknowledge
     admit allege argue assert caution cite comment complain concede conclude contend counter
     declare describe disclose dismiss dispute emphasize emphasise estimate exclaim explain
-    indicate inform maintain mention note point predict promise proclaim protest quote
+    indicate inform maintain mention note point predict promise proclaim protest question quote
     reaffirm recall reiterate reject remark reply report respond retort reveal
     signal stress suggest swear testify threaten tweet urge vow write""".split()
 )
@@ -79,7 +79,8 @@ ROLE_HEADS = frozenset(
     representative representatives statement report newspaper paper outlet broadcaster
     network daily agency observatory monitor commission institute university hospital
     team club league federation association coalition campaign family relatives
-    manager owner teacher student students worker workers activist activists member
+    manager owner teacher student students worker workers activist activists critic
+    critics member
     members candidate candidates fan fans airline airlines bank banks show studio
     magazine journal website channel station band charity foundation nonprofit city
     county district school""".split()
@@ -108,6 +109,10 @@ BODY_HEADS = frozenset(
 Pronoun = Literal["person", "group", "body", "surname"]
 _NO_SPEAKER = frozenset(
     "it this that these those there which who what i we you me us one another".split()
+)
+# People questioned (by police, by a panel), as "question"'s object: no doubt voiced.
+_QUESTIONED = frozenset(
+    "suspect man woman men women people person boy girl child children prince princess".split()
 )
 # Whom a vote confirms in office ("the nominee was confirmed by the Senate").
 _APPOINTED = frozenset("nominee pick appointee choice candidate judge justice".split())
@@ -142,7 +147,7 @@ def _forms(lemma: str) -> list[str]:
 # statement.
 _MOSTLY_NOUNS = frozenset(
     """state states point points claim comment comments quote quotes tweet tweets
-    protest protests remark remarks respond reporting""".split()
+    protest protests remark remarks respond reporting question questions questioning""".split()
 )
 _CUE_WORD = re.compile(
     r"\b(?:according to|"
@@ -649,6 +654,8 @@ def _is_cue(token: Token) -> bool:
         return False
     if lemma == "confirm" and _confirms_a_person(token):
         return False
+    if lemma == "question" and not _doubts(token):
+        return False
     if lemma in DENIAL_CUES:
         # What is denied is its object when it has one ("denied a bid to block …" is a
         # refusal, whatever clause follows), else a clause ("denied that …").
@@ -669,6 +676,25 @@ def _confirms_a_person(verb: Token) -> bool:
             or child.lemma_.lower() in _APPOINTED
         ):
             return True
+    return False
+
+
+def _doubts(verb: Token) -> bool:
+    """ "questioned the timing", "questioned whether …": doubt voiced. Not a person
+    questioned ("police questioned the suspect", "he was questioned by police")."""
+    if any(c.dep_ == "nsubjpass" for c in verb.children):
+        return False
+    for child in verb.children:
+        if child.dep_ == "ccomp":
+            return True
+        if child.dep_ == "dobj":
+            lemma = child.lemma_.lower()
+            return not (
+                child.pos_ in ("PROPN", "PRON")
+                or lemma in ROLE_HEADS
+                or lemma in _QUESTIONED
+                or _AGENT_NOUN.match(lemma)
+            )
     return False
 
 

@@ -98,6 +98,10 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("“We will win,” Smith added, “and soon.”", "Smith"),
         # A reply made by saying something is speech.
         ("The ministry responded by saying that the report was false.", "The ministry"),
+        # Doubt voiced is a statement; critics are a source.
+        ("Supervisor Steve Gallardo questioned the timing of the release of the recordings.",
+         "Supervisor Steve Gallardo"),
+        ("Critics say the plan is too costly.", "Critics"),
         # One user of a platform speaks for themselves.
         ("On Twitter, one user wrote that the plan was a disgrace.", "one user"),
         # A person named by age.
@@ -132,6 +136,9 @@ def test_the_source_is_the_subject_of_the_cue_with_its_role(attributor, sentence
         # A cue that names an act done in reply is no speech.
         "Smith responded by approaching the stage and slapping Rock.",
         "It emerged that Ford recalled 2.9 million vehicles.",
+        # Nor is a person questioned by the police.
+        "Police questioned the suspect on Monday.",
+        "He was questioned by police on Monday.",
         # A person confirmed in office is no claim confirmed.
         "The Senate confirmed Jackson on Thursday.",
         "After the nominee was confirmed by the Senate on Thursday, she must wait.",
