@@ -76,7 +76,13 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
         ]
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {_mark(c)} |" for a, b, c in _targets(fig)]
-    lines.append("")
+    lines += [
+        "",
+        "A share measured on n questions or sentences is shown with its 95% interval "
+        "(Wilson score): where the share on many more items of the same kind would likely "
+        "lie. On tens of items a target can be missed, or met, by chance.",
+        "",
+    ]
     # The settings each section ran with, for the sections that compare them with tuning.
     in_use = {name: run.get("settings") or {} for name, run in runs.items()}
     for title, section in SECTIONS:
@@ -123,6 +129,23 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share measured on ``n`` items."""
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (share * (1 - share) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _share(share: float, n: int | None) -> str:
+    """ "0.829 (34 of 41; 95% 0.687–0.915)"; the share alone when ``n`` is unknown."""
+    if not n:
+        return f"{share:.3f}"
+    low, high = wilson(share, n)
+    return f"{share:.3f} ({round(share * n)} of {n}; 95% {low:.3f}–{high:.3f})"
+
+
 def _recall_ceiling(fig: dict[str, Any], part: str) -> float | None:
     """The share of questions whose gold article has indexed text at all."""
     missing = _get(fig, "eval", "int8", part, "gold_without_text")
@@ -140,8 +163,8 @@ def _targets(fig: dict[str, Any]) -> list[Row]:
         rows.append(
             (
                 "hybrid recall@5 ≥ 0.92 (held-out weeks)",
-                f"{held['recall@5']:.3f}"
-                + (f" (at most {ceiling:.3f} can be found)" if ceiling is not None else ""),
+                _share(held["recall@5"], _get(fig, "eval", "splits", "held_out", "questions"))
+                + (f"; at most {ceiling:.3f} can be found" if ceiling is not None else ""),
                 held["recall@5"] >= 0.92,
             )
         )
@@ -242,24 +265,42 @@ def _answer_targets(fig: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     said = _get(fig, "attribution", "report")
     if said:
+        right = round(said["speaker_recall"] * said["with_speaker"])
+        counted = {
+            "speaker_precision": right + len(said.get("wrong_speakers", [])),
+            "speaker_recall": said["with_speaker"],
+        }
         for name, limit in (("speaker_precision", 0.97), ("speaker_recall", 0.85)):
             rows.append(
                 (
                     f"sentence {name.replace('_', ' ')} ≥ {limit} (labelled sentences, report)",
-                    f"{said[name]:.3f}",
+                    _share(said[name], counted[name]),
                     said[name] >= limit,
                 )
             )
     asked = _get(fig, "questions", "report")
     if asked:
-        for name, text, limit, up in (
-            ("near_misses_refused", "near misses refused ≥ 0.90", 0.90, True),
-            ("wrong_refusals", "answerable questions wrongly refused ≤ 0.05", 0.05, False),
-            ("answering_sentence_quoted", "answering sentence quoted ≥ 0.90", 0.90, True),
+        for name, text, limit, up, n in (
+            ("near_misses_refused", "near misses refused ≥ 0.90", 0.90, True, "near_misses"),
+            (
+                "wrong_refusals",
+                "answerable questions wrongly refused ≤ 0.05",
+                0.05,
+                False,
+                "answerable",
+            ),
+            (
+                "answering_sentence_quoted",
+                "answering sentence quoted ≥ 0.90",
+                0.90,
+                True,
+                "answerable",
+            ),
         ):
             value = asked[name]
             met = value >= limit if up else value <= limit
-            rows.append((f"{text} (labelled questions, report)", f"{value:.3f}", met))
+            shown = _share(value, asked.get(n))
+            rows.append((f"{text} (labelled questions, report)", shown, met))
     now = _get(fig, "eval", "int8", "held_out", "answers", "answer_in_excerpts")
     before = _get(fig, "baseline-eval", "int8", "held_out", "answers", "answer_in_excerpts")
     if now is not None and before is not None:
@@ -267,7 +308,7 @@ def _answer_targets(fig: dict[str, Any]) -> list[Row]:
             (
                 f"RTQA answer in excerpts (held-out weeks) ≥ before attribution ({before:.3f}, "
                 "`baseline-eval`)",
-                f"{now:.3f}",
+                _share(now, _get(fig, "eval", "splits", "held_out", "questions")),
                 now >= before,
             )
         )

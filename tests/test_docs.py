@@ -51,3 +51,14 @@ def test_a_change_to_results_alone_is_not_an_uncommitted_change_of_the_code(tmp_
     assert record.commit()["uncommitted_changes"] == []
     (tmp_path / "index/retriever.py").write_text("v2")
     assert record.commit()["uncommitted_changes"] == ["index/retriever.py"]
+
+
+def test_a_share_is_shown_with_its_95_percent_interval():
+    """34 of 41 near misses refused: the interval (Wilson score) says how far the share on
+    more questions may lie; it stays within 0 and 1 at the extremes."""
+    from bench.report import wilson
+
+    low, high = wilson(34 / 41, 41)
+    assert round(low, 3) == 0.687 and round(high, 3) == 0.915
+    assert wilson(1.0, 10)[1] == 1.0 and wilson(0.0, 10)[0] == 0.0
+    assert wilson(0.5, 0) == (0.0, 1.0)
