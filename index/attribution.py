@@ -28,6 +28,7 @@ that may be photo captions: ``index/captions.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence, Set
@@ -161,6 +162,8 @@ _CUE_WORD = re.compile(
 
 # A label of one to four capitalised words and a colon ("Oklahoma City: ", "News: ").
 _QUOTE_MARK = re.compile(r"[“”\"]")
+# A speaker that may be a person's surname alone ("Carr", "Newton-John", "O'Rourke").
+_SURNAME = re.compile(r"[A-Z][\w’'-]*[a-z][\w’'-]*")
 _LABEL = re.compile(r"^[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}: (?=\S)")
 
 
@@ -291,11 +294,74 @@ class Attributor:
             _quoted_on(text, layout, found_here)
             for text, layout, found_here in zip(texts, layouts, out, strict=True)
         ]
+        out = self._in_full(texts, layouts, out)
         for a, captions in enumerate(self._captions(texts, layouts, parsed)):
             if captions:
                 kept = [s for s in out[a] if (s.start, s.end) not in captions]
                 shown = [Statement(*span, None, None, "claim", caption=True) for span in captions]
                 out[a] = sorted([*kept, *shown], key=lambda s: s.start)
+        return out
+
+    def _in_full(
+        self,
+        texts: Sequence[str],
+        layouts: Sequence[Sequence[Sequence[tuple[int, int]]]],
+        found: list[list[Statement]],
+    ) -> list[list[Statement]]:
+        """``found`` with each speaker given as a bare surname ("Carr said") named in full,
+        as the article introduced the person ("Deborah Carr, a sociologist, …"): the one
+        person the recogniser finds, at or before the sentence, whose name ends with that
+        word. Two people of the name ("Joe Biden", "Jill Biden") leave the surname alone, as
+        does a "name" that opens with a common word ("Will Broncos fans …")."""
+        wanted: dict[tuple[int, tuple[int, int]], None] = {}
+        bare: list[tuple[int, int, str]] = []  # (text, statement, surname)
+        for a, statements in enumerate(found):
+            sentences = [span for spans in layouts[a] for span in spans]
+            for n, statement in enumerate(statements):
+                word = _strip_possessive(statement.speaker or "")
+                if not _SURNAME.fullmatch(word):
+                    continue
+                named = re.compile(rf"[A-Z][\w.’'-]*\s+{re.escape(word)}\b")
+                spans = [
+                    span
+                    for span in sentences
+                    if span[0] < statement.end and named.search(texts[a], *span)
+                ]
+                if spans:
+                    wanted.update(((a, span), None) for span in spans)
+                    bare.append((a, n, word))
+        if not bare:
+            return found
+        keys = list(wanted)
+        docs = dict(
+            zip(
+                keys,
+                self.nlp.pipe(
+                    (texts[a][slice(*span)] for a, span in keys),
+                    disable=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"],
+                    batch_size=self.batch_size,
+                ),
+                strict=True,
+            )
+        )
+        people: dict[int, list[tuple[int, str]]] = {}  # text → (offset, full name)
+        for (a, span), doc in docs.items():
+            people.setdefault(a, []).extend(
+                (span[0] + ent.start_char, _strip_possessive(ent.text))
+                for ent in doc.ents
+                if ent.label_ == "PERSON" and len(ent) > 1 and not ent[0].is_stop
+            )
+        out = [list(statements) for statements in found]
+        for a, n, word in bare:
+            statement = out[a][n]
+            names = {
+                name
+                for at, name in people.get(a, [])
+                if at < statement.end and name.split()[-1] == word
+            }
+            shortest = min(names, key=len, default=None)
+            if shortest is not None and all(name.endswith(shortest) for name in names):
+                out[a][n] = dataclasses.replace(statement, speaker=shortest)
         return out
 
     def _captions(
