@@ -6,10 +6,10 @@ its paragraph (null when the text names none there) and its stance. Labelled by 
 not from the program's output; split by article into "tune" (rules were adjusted while
 reading these) and "report" (only measured), no article in both: by a hash of its id (the
 first byte of its sha256 even: tune), except one random sample put whole in the tune half
-(s341–s388; 23 of its articles hash to report). s423–s462, s463–s502, s503–s542 and
-s543–s582 are four later random samples of sentences with a cue (seeds 20261124 to
-20261127), one per article not labelled before, split by the hash, labelled before the
-program was run on them.
+(s341–s388; 23 of its articles hash to report). s423–s462, s463–s502, s503–s542,
+s543–s582 and s583–s622 are five later random samples of sentences with a cue (seeds
+20261124 to 20261128), one per article not labelled before, split by the hash, labelled
+before the program was run on them.
 
 A predicted speaker is right when it contains the labelled one (compared case-folded, so
 "Rami Abdulrahman, the head of the Observatory" is right for "Rami Abdulrahman") and is at
