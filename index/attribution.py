@@ -84,7 +84,9 @@ ROLE_HEADS = frozenset(
     critics member
     members candidate candidates fan fans airline airlines bank banks show studio
     magazine journal website channel station band charity foundation nonprofit city
-    county district school""".split()
+    county district school sheriff coach captain pilot nurse nurses paramedics wife husband
+    son friend friends victim victims utility utilities museum zoo airport clinic
+    panel jury legislature delegation state regime militia rebels""".split()
 )
 # Documents and data a sentence can be attributed to ("according to AAA's survey", "a fact
 # sheet on the measures says", "according to its website"), as PARC 3.0 counts them among
@@ -103,7 +105,8 @@ BODY_HEADS = frozenset(
     organization organisation union party administration kremlin pentagon embassy
     parliament cabinet staff team club league federation association coalition campaign
     family network newspaper commission institute university hospital band charity
-    foundation nonprofit city county district school""".split()
+    foundation nonprofit city county district school utility utilities museum zoo
+    airport clinic panel jury legislature delegation state regime militia""".split()
 )
 # What a source needs resolved: "he"/"she", "they", "it", or a lone capitalised word that is
 # no name or role by its tags ("Price said"), taken only as the surname of a person named before.
@@ -312,7 +315,8 @@ class Attributor:
         as the article introduced the person ("Deborah Carr, a sociologist, …"): the one
         person the recogniser finds, at or before the sentence, whose name ends with that
         word. Two people of the name ("Joe Biden", "Jill Biden") leave the surname alone, as
-        does a "name" that opens with a common word ("Will Broncos fans …")."""
+        does a "name" that opens with a common word: "Will Broncos …" is no one, and "Will
+        Smith" may be one of two Smiths the recogniser could not tell."""
         wanted: dict[tuple[int, tuple[int, int]], None] = {}
         bare: list[tuple[int, int, str]] = []  # (text, statement, surname)
         for a, statements in enumerate(found):
@@ -349,7 +353,7 @@ class Attributor:
             people.setdefault(a, []).extend(
                 (span[0] + ent.start_char, _strip_possessive(ent.text))
                 for ent in doc.ents
-                if ent.label_ == "PERSON" and len(ent) > 1 and not ent[0].is_stop
+                if ent.label_ == "PERSON" and len(ent) > 1
             )
         out = [list(statements) for statements in found]
         for a, n, word in bare:
@@ -360,7 +364,11 @@ class Attributor:
                 if at < statement.end and name.split()[-1] == word
             }
             shortest = min(names, key=len, default=None)
-            if shortest is not None and all(name.endswith(shortest) for name in names):
+            if (
+                shortest is not None
+                and all(name.endswith(shortest) for name in names)
+                and not any(self.nlp.vocab[name.split()[0]].is_stop for name in names)
+            ):
                 out[a][n] = dataclasses.replace(statement, speaker=shortest)
         return out
 
@@ -818,9 +826,19 @@ def _inside(token: Token, outer: Token) -> bool:
 def _subject(verb: Token) -> Token | None:
     """Who performs the cue: its active subject, a passive's agent, "X was quoted as
     saying"'s subject, or the subject of the verb it is conjoined to."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if len(subjects) > 1:
+        # Two subjects: one is the reported words' that the parser hung on the cue. The
+        # cue's own follows it inverted ("…, then their husband, said Deborah Carr"), or
+        # comes after the quotation closes ("people who are not as stable,” Biden said",
+        # where the sentence opens inside the quotation).
+        inverted = [c for c in subjects if c.i > verb.i]
+        closed = [t.i for t in verb.doc[subjects[0].i : verb.i] if t.text in ("”", '"')]
+        after = [c for c in subjects if closed and closed[-1] < c.i < verb.i]
+        return (inverted or after or subjects)[0]
+    if subjects:
+        return subjects[0]
     for child in verb.children:
-        if child.dep_ == "nsubj":
-            return child
         if child.dep_ == "amod" and child.i < verb.i and _age(child):
             return child  # "“…,” the 22-year-old said": the parser took the age for a modifier
         if child.dep_ == "agent" and _agent_is_source(verb):
@@ -844,7 +862,12 @@ def _subject(verb: Token) -> Token | None:
         # drawn from it ("… also appear on the list, indicating that …"): the writer's.
         if verb.lemma_.lower() in _INFERENCE:
             return None
-        return next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+        clause = verb.head
+        # "Biden has made … but has also called out oil companies, saying …": the subject
+        # of the clause the called-out one is conjoined to.
+        while clause.dep_ == "conj" and not any(c.dep_ == "nsubj" for c in clause.children):
+            clause = clause.head
+        return next((c for c in clause.children if c.dep_ == "nsubj"), None)
     return _closing_appositive(verb)
 
 
@@ -886,8 +909,19 @@ def _inverted_object(verb: Token) -> Token | None:
     objects = [c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i]
     if len(objects) != 1:
         return None
+    if objects[0].pos_ != "PROPN" and not any(
+        c.dep_ in ("det", "poss", "nummod") for c in objects[0].children
+    ):
+        return None  # "…, declares state of emergency": a bare noun is what is declared
     end = max(t.i for t in objects[0].subtree) + 1
-    if any(not t.is_punct for t in doc[end:]):
+    # Only a time or place of the saying may follow ("…, reported The Telegraph in January").
+    adjuncts = {
+        t.i
+        for c in verb.children
+        if c.i >= end and c.dep_ in ("prep", "npadvmod")
+        for t in c.subtree
+    }
+    if any(not t.is_punct and t.i not in adjuncts for t in doc[end:]):
         return None
     return objects[0]
 

@@ -66,6 +66,22 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
          "long.", "The mayor"),
         # The parser takes an inverted source for the cue's object.
         ("Shoppers will spend less this Christmas, reported The Guardian.", "The Guardian"),
+        ("“Our special relationship hangs by a thread,” reported The Telegraph in January.",
+         "The Telegraph"),
+        # Two subjects for one cue: the reported words' and the source's.
+        ("Women once belonged to their father, then their husband, said Deborah Carr, a "
+         "sociology professor.", "Deborah Carr, a sociology professor"),
+        ("Particularly, people who are not as stable as other people,” Biden said in Delaware.",
+         "Biden"),
+        # A participle's subject is its clause's, through a conjoined verb.
+        ("Biden has made the war his scapegoat for gas prices but has also called out oil "
+         "companies, saying they are not doing enough.", "Biden"),
+        # Bodies and roles that news copy quotes.
+        ("The money can go toward water bills, the utility said.", "the utility"),
+        ("The sheriff said the waivers are used sparingly.", "The sheriff"),
+        ("The state reported 17 new deaths on Friday.", "The state"),
+        # A bare noun after a cue is what is declared, not an inverted source.
+        ("Michigan reports first cases, declares state of emergency", "Michigan"),
         # Documents and data are sources too, with where they were published.
         ("Gasoline hit a record $4.87 a gallon on Monday, according to AAA's survey.",
          "AAA's survey"),
@@ -277,6 +293,12 @@ def test_a_surname_two_people_share_stays_a_surname(attributor):
         "Joe Biden and Jill Biden visited the school on Monday.\n\n“We stand with you,” Biden said."
     )
     assert said(attributor, text)[0] == "Biden"
+
+
+def test_a_surname_a_common_word_may_complete_stays_a_surname(attributor):
+    # "Will Smith" may be a name or "will" and "Smith": two Smiths, or one, cannot be told.
+    text = "Will Smith and Jada Pinkett Smith arrived late.\n\n“I was wrong,” Smith said."
+    assert said(attributor, text)[0] == "Smith"
 
 
 def test_a_surname_is_not_completed_by_a_person_named_only_later(attributor):
