@@ -644,6 +644,8 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
     for _, cue, verb, subject in candidates:
         if cue != "according to" and any(_inside(verb, outer) for outer in considered):
             continue
+        if _quoted(verb):
+            continue  # the quoted words' own cue (“Darceleen Comadore consistently described …”)
         considered.append(verb)
         if cue == "report":
             # "X said …, Reuters reported": the words are X's, Reuters passes them on.
@@ -665,6 +667,29 @@ def _source(doc: Doc) -> tuple[str | None, Span | None, Pronoun | None]:
     if lone is not None:
         return lone[0], lone[1], "surname"
     return (candidates[0][1] if candidates else None), None, None
+
+
+def _quoted(token: Token) -> bool:
+    """Is ``token`` inside a quotation of its sentence: is the last quotation mark before it
+    an opening one?"""
+    marks = [t for t in token.doc[: token.i] if t.text in _MARKS]
+    return bool(marks) and _opens(marks[-1])
+
+
+_MARKS = frozenset({"“", "”", '"', "’’", "''", "``"})
+
+
+def _opens(mark: Token) -> bool:
+    """Does a quotation mark open a quotation? A closing one never does; an opening or a
+    straight one does unless it is set against the word before it: "… safe," he said" and
+    the typo "… since the 1970s“, the Met Office said" close."""
+    if mark.text not in ("“", "``", '"'):
+        return False
+    doc = mark.doc
+    before = doc[mark.i - 1] if mark.i else None
+    if before is None or before.whitespace_ or before.text in ("(", "[", "—", "–", "-"):
+        return mark.text != '"' or not mark.whitespace_
+    return False
 
 
 def _plain_saying(
@@ -960,6 +985,17 @@ def _speaker_span(head: Token) -> Span | None:
         right += 1
     if _age(head) and left > 0 and doc[left - 1].dep_ == "det" and doc[left - 1].head == head.head:
         left -= 1  # "the" of "the 22-year-old said", hung with the age on the verb
+    # A quotation the parser hung on the source ("“Too bad,” Rep. Bill Seitz"), or the end
+    # of one ("safe,” Rep. Bill Seitz"), is cut off; a nickname within it is kept ("Morgan
+    # “Chip” Welch").
+    opened: list[int] = []
+    for token in doc[left:right]:
+        if token.text not in _MARKS:
+            continue
+        if _opens(token):
+            opened.append(token.i)
+        elif not opened or opened.pop() == left:
+            left = token.i + 1
     while left < right and (doc[left].is_punct or doc[left].dep_ in ("cc", "prep")):
         left += 1
     while right > left and (doc[right - 1].is_punct or doc[right - 1].dep_ == "cc"):

@@ -327,11 +327,6 @@ def test_every_sentence_of_a_quotation_is_its_speaker_s(attributor):
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
-        # Two speakers for one quotation: neither is guessed for the sentence between.
-        (
-            "“The ministry said it was fine. We doubt it. So do they,” Smith said.",
-            "We doubt it.",
-        ),
         # A speaker named only inside the quotation is someone the quoted person quotes.
         ("“The ministry said it was fine. We doubt it.”", "We doubt it.”"),
         # A quotation that runs on into the next paragraph: its marks do not pair up here.
@@ -344,6 +339,28 @@ def test_every_sentence_of_a_quotation_is_its_speaker_s(attributor):
 def test_a_quotation_s_speaker_is_not_guessed_when_unclear(attributor, text, sentence):
     found = {text[s.start : s.end]: s.speaker for s in attributor.statements(text)}
     assert found.get(sentence) is None
+
+
+def test_a_source_named_inside_a_quotation_is_the_quoted_speaker_s_words(attributor):
+    text = "“The ministry said it was fine. We doubt it. So do they,” Smith said."
+    found = {text[s.start : s.end]: s.speaker for s in attributor.statements(text)}
+    assert found == {
+        "“The ministry said it was fine.": "Smith",
+        "We doubt it.": "Smith",
+        "So do they,” Smith said.": "Smith",
+    }
+    text = (
+        "“Darceleen Comadore consistently described the intruders as an older man and a "
+        "younger man,” the IPNO said in a news release."
+    )
+    assert said(attributor, text)[0] == "the IPNO"
+
+
+def test_a_quotation_the_parser_hung_on_the_source_is_cut_off(attributor):
+    text = "“Too bad so sad,” state Rep. Bill Seitz, of Cincinnati, said on Twitter."
+    assert said(attributor, text)[0] == "state Rep. Bill Seitz, of Cincinnati"
+    nickname = "Circuit Judge Morgan “Chip” Welch on Monday announced he was running."
+    assert said(attributor, nickname)[0] == "Circuit Judge Morgan “Chip” Welch"
 
 
 def test_a_name_the_recogniser_missed_is_still_a_person(attributor):
