@@ -80,6 +80,15 @@ def said(attributor: Attributor, text: str) -> tuple[str | None, str]:
         ("The money can go toward water bills, the utility said.", "the utility"),
         ("The sheriff said the waivers are used sparingly.", "The sheriff"),
         ("The state reported 17 new deaths on Friday.", "The state"),
+        ("Dogs were living inside and outside the home, deputies said.", "deputies"),
+        # Court papers and posts are sources, as documents are.
+        ("The scheme required his children's help, the lawsuit said.", "the lawsuit"),
+        ("Most are from out of state, according to the affidavit.", "the affidavit"),
+        ("“Please arrive early,” the tweet said.", "the tweet"),
+        # A credit line the parser does not take for a cue, and an inverted name it takes
+        # for an attribute.
+        ("A judge suspended the sentence, The Salem News reports.", "The Salem News"),
+        ("“I told you there would be a drip drip campaign,” tweeted Cawthorn.", "Cawthorn"),
         # A bare noun after a cue is what is declared, not an inverted source.
         ("Michigan reports first cases, declares state of emergency", "Michigan"),
         # Documents and data are sources too, with where they were published.
