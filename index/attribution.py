@@ -324,16 +324,15 @@ class Attributor:
         bare: list[tuple[int, int, str]] = []  # (text, statement, surname)
         for a, statements in enumerate(found):
             sentences = [span for spans in layouts[a] for span in spans]
+            naming: dict[str, list[tuple[int, int]]] = {}  # surname → sentences naming it
             for n, statement in enumerate(statements):
                 word = _strip_possessive(statement.speaker or "")
                 if not _SURNAME.fullmatch(word):
                     continue
-                named = re.compile(rf"[A-Z][\w.’'-]*\s+{re.escape(word)}\b")
-                spans = [
-                    span
-                    for span in sentences
-                    if span[0] < statement.end and named.search(texts[a], *span)
-                ]
+                if word not in naming:
+                    named = re.compile(rf"[A-Z][\w.’'-]*\s+{re.escape(word)}\b")
+                    naming[word] = [span for span in sentences if named.search(texts[a], *span)]
+                spans = [span for span in naming[word] if span[0] < statement.end]
                 if spans:
                     wanted.update(((a, span), None) for span in spans)
                     bare.append((a, n, word))
